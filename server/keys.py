@@ -1,0 +1,111 @@
+"""Server key material: the Ed25519 token-signing key (JWKS) and the key that
+encrypts TOTP secrets at rest. Both live in <data_dir>/keys with mode 0600 and are
+created on first start (O_EXCL, so racing processes agree on one key)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+SIGNING_KEY_FILE = "signing-ed25519.pem"
+SECRET_KEY_FILE = "totp-secrets.key"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _read_or_create(path: Path, make: callable) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(path.parent, 0o700)
+    except OSError:
+        pass
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            data = path.read_bytes()
+            if data:
+                return data
+            import time
+
+            time.sleep(0.02)
+        raise RuntimeError(f"key file {path} is empty")
+    data = make()
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return data
+
+
+class SigningKey:
+    """Signs and verifies EdDSA JWTs; publishes the public half as a JWKS."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._private = private_key
+        self._public = private_key.public_key()
+        raw = self._public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        self.kid = _b64url(hashlib.sha256(raw).digest()[:12])
+        self._public_jwk = {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw), "kid": self.kid,
+                            "use": "sig", "alg": "EdDSA"}
+
+    @classmethod
+    def load_or_create(cls, keys_dir: Path) -> "SigningKey":
+        pem = _read_or_create(
+            keys_dir / SIGNING_KEY_FILE,
+            lambda: Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        )
+        return cls(serialization.load_pem_private_key(pem, password=None))
+
+    @classmethod
+    def generate(cls) -> "SigningKey":
+        return cls(Ed25519PrivateKey.generate())
+
+    def jwks(self) -> dict:
+        return {"keys": [dict(self._public_jwk)]}
+
+    def sign(self, claims: dict, typ: str = "JWT") -> str:
+        return jwt.encode(claims, self._private, algorithm="EdDSA", headers={"kid": self.kid, "typ": typ})
+
+    def verify(self, token: str, *, audience: str | None = None, typ: str = "JWT", **options) -> dict:
+        """Decode and verify; raises jwt.InvalidTokenError on anything wrong.
+
+        Only EdDSA is accepted (no `none`, no HS*/RS* confusion) and the `kid` must be ours.
+        """
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != "EdDSA" or header.get("kid") != self.kid:
+            raise jwt.InvalidTokenError("unexpected algorithm or key id")
+        if header.get("typ") != typ:
+            raise jwt.InvalidTokenError("unexpected token type")
+        return jwt.decode(
+            token, self._public, algorithms=["EdDSA"], audience=audience,
+            options={"require": ["exp", "iat"], **options},
+        )
+
+
+class SecretBox:
+    """AES-256-GCM for small secrets at rest (TOTP seeds)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    @classmethod
+    def load_or_create(cls, keys_dir: Path) -> "SecretBox":
+        return cls(_read_or_create(keys_dir / SECRET_KEY_FILE, lambda: AESGCM.generate_key(bit_length=256)))
+
+    def encrypt(self, plaintext: str) -> str:
+        nonce = os.urandom(12)
+        return _b64url(nonce + self._aead.encrypt(nonce, plaintext.encode(), b"coditect-totp"))
+
+    def decrypt(self, token: str) -> str:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        return self._aead.decrypt(raw[:12], raw[12:], b"coditect-totp").decode()

@@ -1,0 +1,23 @@
+"""All tables. Importing this module registers every table on Base.metadata."""
+
+from server.models.audit import AuditEvent
+from server.models.base import Base, UTCDateTime, new_id
+from server.models.identity import (
+    ROLES,
+    AuthFailure,
+    EmailVerification,
+    Invitation,
+    LoginSession,
+    MfaChallenge,
+    RecoveryCode,
+    RefreshToken,
+    Tenant,
+    User,
+)
+from server.models.licensing import CommandUsage, License, Seat
+
+__all__ = [
+    "AuditEvent", "AuthFailure", "Base", "CommandUsage", "EmailVerification", "Invitation",
+    "License", "LoginSession", "MfaChallenge", "ROLES", "RecoveryCode", "RefreshToken", "Seat",
+    "Tenant", "UTCDateTime", "User", "new_id",
+]

@@ -1,0 +1,20 @@
+"""Health and the public signing keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from server.deps import RuntimeDep
+from server.schemas import Health, Jwks
+
+router = APIRouter()
+
+
+@router.get("/healthz", response_model=Health, tags=["meta"])
+async def healthz(runtime: RuntimeDep) -> Health:
+    return Health(status="ok", database=runtime.engine.dialect.name)
+
+
+@router.get("/.well-known/jwks.json", response_model=Jwks, tags=["meta"])
+async def jwks(runtime: RuntimeDep) -> Jwks:
+    return Jwks.model_validate(runtime.signing_key.jwks())

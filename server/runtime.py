@@ -1,0 +1,41 @@
+"""Everything one server instance holds: settings, database, keys, mailer.
+
+Started lazily and idempotently, so the app works both under uvicorn (lifespan) and
+in-process through httpx.ASGITransport (which runs no lifespan).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from server.config import Settings
+from server.db import create_schema, make_engine, make_sessionmaker
+from server.keys import SecretBox, SigningKey
+from server.services.mail import make_mailer
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.clock = settings.clock
+        self.engine = make_engine(settings.database_url)
+        self.sessionmaker = make_sessionmaker(self.engine)
+        self.mailer = make_mailer(settings)
+        self.signing_key: SigningKey | None = None
+        self.secret_box: SecretBox | None = None
+        self._started = False
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        async with self._lock:
+            if self._started:
+                return
+            self.signing_key = await asyncio.to_thread(SigningKey.load_or_create, self.settings.keys_dir)
+            self.secret_box = await asyncio.to_thread(SecretBox.load_or_create, self.settings.keys_dir)
+            await create_schema(self.engine)
+            self._started = True
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,7 @@
+"""Contract: identity."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel  # noqa: F401
+
+__all__: list[str] = []

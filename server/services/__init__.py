@@ -1,0 +1,1 @@
+"""Business rules and transactions. Routes call these; these never see HTTP."""

@@ -1,0 +1,76 @@
+"""Outgoing mail: SMTP (`--smtp-url smtp://host:port`) or an outbox directory of .eml files
+(the embedded default, since no real mail can be sent from a laptop)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import smtplib
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+class OutboxMailer:
+    def __init__(self, directory: Path, sender: str) -> None:
+        self.directory = Path(directory)
+        self.sender = sender
+
+    def describe(self) -> str:
+        return f"outbox {self.directory}"
+
+    async def send(self, to: str, subject: str, body: str) -> Path:
+        msg = _message(self.sender, to, subject, body)
+        return await asyncio.to_thread(self._write, msg)
+
+    def _write(self, msg: EmailMessage) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}-{os.urandom(3).hex()}.eml"
+        path = self.directory / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(bytes(msg))
+        return path
+
+
+class SmtpMailer:
+    def __init__(self, url: str, sender: str, timeout: float = 10.0) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+            raise ValueError("SMTP URL must look like smtp://host:port")
+        self.host = parsed.hostname
+        self.port = parsed.port or (465 if parsed.scheme == "smtps" else 25)
+        self.tls = parsed.scheme == "smtps"
+        self.username = parsed.username
+        self.password = parsed.password
+        self.sender = sender
+        self.timeout = timeout
+
+    def describe(self) -> str:
+        return f"SMTP {self.host}:{self.port}"
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        await asyncio.to_thread(self._send, _message(self.sender, to, subject, body))
+
+    def _send(self, msg: EmailMessage) -> None:
+        cls = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
+        with cls(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(msg)
+
+
+def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(body)
+    return msg
+
+
+def make_mailer(settings) -> OutboxMailer | SmtpMailer:
+    if settings.smtp_url:
+        return SmtpMailer(settings.smtp_url, settings.mail_from)
+    return OutboxMailer(settings.outbox_dir, settings.mail_from)

@@ -1,0 +1,185 @@
+"""Shared fixtures: the real server on SQLite and on PostgreSQL, an injectable clock.
+
+PostgreSQL: every test session creates its own database on 127.0.0.1:5432 (so parallel
+runs never collide) and drops it at the end; tables are truncated between tests. When no
+PostgreSQL answers, its tests are skipped locally and fail under CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.clock import FrozenClock
+from server.config import Settings
+
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+# A fixed, round instant: 2026-11-26 10:00:00 UTC (TOTP step boundary).
+EPOCH = datetime(2026, 11, 26, 10, 0, 0, tzinfo=timezone.utc)
+
+
+def _pg_available() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="test")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    if not _pg_available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not running at 127.0.0.1:5432 (CI must start it)")
+        pytest.skip("PostgreSQL is not running at 127.0.0.1:5432")
+    name = f"coditect_t_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'api.db'}"
+    return request.getfixturevalue("pg_database_url")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(EPOCH)
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, clock) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        clock=clock,
+        # Cheaper argon2 in tests only; the rules under test do not depend on the cost.
+        argon2_time_cost=1,
+        argon2_memory_kib=8192,
+    )
+
+
+async def reset_database(runtime) -> None:
+    """Start the runtime (creates tables) and empty every table (PostgreSQL is shared
+    by the whole test session)."""
+    from sqlalchemy import text
+
+    from server.models import Base
+
+    await runtime.start()
+    if runtime.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        async with runtime.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def app(settings):
+    from server.app import create_app
+
+    application = create_app(settings)
+    await reset_database(application.state.runtime)
+    yield application
+    await application.state.runtime.close()
+
+
+CLIENT_ADDR = "203.0.113.7"
+
+
+@pytest.fixture
+async def client(app):
+    """An HTTP client speaking to the real app in-process, from CLIENT_ADDR."""
+    transport = httpx.ASGITransport(app=app, client=(CLIENT_ADDR, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`coditect-console server` as a real uvicorn process on 127.0.0.1."""
+
+    def __init__(self, database_url: str, data_dir: Path, workers: int = 1) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir / f"server-{self.port}.log"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._log_file = open(self.log, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tui.cli", "server", "--port", str(self.port),
+             "--workers", str(workers), "--database-url", database_url, "--data-dir", str(data_dir)],
+            stdout=self._log_file, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log_file.close()
+
+
+@pytest.fixture
+def live_server(tmp_path, database_url):
+    """Factory: start_server(workers=1) -> LiveServer; all are stopped after the test.
+
+    The tables are emptied first (PostgreSQL is shared by the session)."""
+    servers: list[LiveServer] = []
+
+    def start(workers: int = 1) -> LiveServer:
+        if not servers:
+            from server.runtime import Runtime
+
+            async def _reset():
+                runtime = Runtime(Settings(data_dir=tmp_path / "live", database_url=database_url))
+                await reset_database(runtime)
+                await runtime.close()
+
+            asyncio.run(_reset())
+        server = LiveServer(database_url, tmp_path / "live", workers)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

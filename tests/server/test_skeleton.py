@@ -1,0 +1,59 @@
+"""The skeleton: app factory, health, JWKS, problem+json, URL mapping, cheap CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from server.config import normalize_database_url
+
+
+async def test_health_reports_the_database(client, database_url):
+    r = await client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json()["database"] == ("sqlite" if database_url.startswith("sqlite") else "postgresql")
+
+
+async def test_jwks_publishes_one_ed25519_key(client):
+    keys = (await client.get("/.well-known/jwks.json")).json()["keys"]
+    assert len(keys) == 1 and keys[0]["crv"] == "Ed25519" and "d" not in keys[0]
+
+
+async def test_unknown_route_is_problem_json(client):
+    r = await client.get("/api/v1/nope")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgresql://u@h:5432/d", "postgresql+asyncpg://u@h:5432/d"),
+        ("postgres://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
+    ],
+)
+def test_database_urls_map_to_async_drivers(given, expected):
+    assert normalize_database_url(given) == expected
+
+
+def test_unsupported_database_url_is_a_clear_error():
+    with pytest.raises(ValueError, match="unsupported database URL"):
+        normalize_database_url("mysql://x")
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_import_neither_textual_nor_fastapi(flag):
+    code = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('textual', 'fastapi', 'sqlalchemy', 'httpx') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
