@@ -1,7 +1,154 @@
-"""Contract: identity."""
+"""Contract: identity (/api/v1/auth/*).
+
+Emails are normalised here (strip, lower-case, IDNA-checked by email-validator), so the
+server and the console agree on what an address is. Password length rules are checked by
+the server (with a stable `weak_password` code), not here: the schema only bounds the
+size so nobody can make the server hash megabytes.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel  # noqa: F401
+from datetime import datetime
+from typing import Annotated
 
-__all__: list[str] = []
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, model_validator
+
+__all__ = [
+    "Email", "RegisterRequest", "RegisterResponse", "VerifyEmailRequest", "VerifyEmailLinkRequest",
+    "ResendVerificationRequest", "StatusResponse", "LoginRequest", "LoginResponse", "TokenResponse",
+    "MfaChallengeRequest", "MfaProofRequest", "MfaConfirmRequest", "MfaEnrollResponse",
+    "RecoveryCodesResponse", "RefreshRequest", "MeResponse", "SessionInfo",
+    "PASSWORD_MIN_LENGTH", "PASSWORD_MAX_LENGTH",
+]
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 128
+# Upper bound on what the server will even look at (it rejects > PASSWORD_MAX_LENGTH itself).
+_PASSWORD_FIELD = Field(min_length=1, max_length=1024)
+
+Email = Annotated[EmailStr, AfterValidator(lambda value: value.strip().lower())]
+SixDigits = Annotated[str, Field(pattern=r"^\s*\d{3}\s?\d{3}\s*$", description="6 digits")]
+# xxxx-xxxx-xxxx; the server ignores case, spaces and dashes.
+RecoveryCode = Annotated[str, Field(min_length=8, max_length=64)]
+OpaqueToken = Annotated[str, Field(min_length=16, max_length=512)]
+
+
+class RegisterRequest(BaseModel):
+    email: Email
+    password: str = _PASSWORD_FIELD
+    full_name: str = Field(min_length=1, max_length=200)
+    organization: str = Field(min_length=1, max_length=200)
+
+
+class RegisterResponse(BaseModel):
+    user_id: str
+    tenant_id: str
+
+
+class VerifyEmailRequest(BaseModel):
+    email: Email
+    code: SixDigits
+
+
+class VerifyEmailLinkRequest(BaseModel):
+    token: OpaqueToken
+
+
+class ResendVerificationRequest(BaseModel):
+    email: Email
+
+
+class StatusResponse(BaseModel):
+    """A plain acknowledgement, e.g. `{"status": "verified"}` or `{"status": "accepted"}`."""
+
+    status: str
+
+
+class LoginRequest(BaseModel):
+    email: Email
+    password: str = _PASSWORD_FIELD
+    device_name: str = Field(default="", max_length=200)
+    hardware_id: str | None = Field(default=None, max_length=128)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    session_id: str
+
+
+class LoginResponse(BaseModel):
+    """Either the tokens (no MFA on the account) or `mfa_required: true` + `mfa_token`,
+    which goes to POST /auth/mfa/challenge within 5 minutes."""
+
+    mfa_required: bool = False
+    mfa_token: str | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    token_type: str | None = None
+    expires_in: int | None = None
+    session_id: str | None = None
+
+
+class _CodeOrRecoveryCode(BaseModel):
+    code: SixDigits | None = None
+    recovery_code: RecoveryCode | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.code is None) == (self.recovery_code is None):
+            raise ValueError("give either code or recovery_code")
+        return self
+
+
+class MfaChallengeRequest(_CodeOrRecoveryCode):
+    mfa_token: OpaqueToken
+
+
+class MfaProofRequest(_CodeOrRecoveryCode):
+    """Proof of the current second factor, for re-enrolling or regenerating recovery codes."""
+
+
+class MfaConfirmRequest(BaseModel):
+    code: SixDigits
+
+
+class MfaEnrollResponse(BaseModel):
+    secret: str  # base32, unpadded
+    otpauth_uri: str
+
+
+class RecoveryCodesResponse(BaseModel):
+    recovery_codes: list[str]
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: OpaqueToken
+
+
+class MeResponse(BaseModel):
+    user_id: str
+    email: str
+    full_name: str
+    tenant_id: str
+    tenant_name: str
+    role: str
+    tier: str | None
+    license_key: str | None
+    mfa_enrolled: bool
+    email_verified: bool
+    session_id: str
+    amr: list[str]
+
+
+class SessionInfo(BaseModel):
+    id: str
+    device_name: str
+    client_addr: str | None
+    created_at: datetime
+    last_seen_at: datetime
+    amr: list[str]
+    current: bool
+    revoked_at: datetime | None = None
