@@ -1,0 +1,67 @@
+"""Signed-in users for API tests, made with the real code (rows + services.tokens.open_session).
+
+`make_principal(app, role=..., tenant_id=...)` creates a verified user (and, unless a tenant is
+given, a new tenant with its free license, as registration does; support users get a staff
+tenant) and opens a real login session for it, so the tokens pass the real deps checks.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+
+from server.models import Tenant, User
+from server.services.licenses import create_free_license
+from server.services.tokens import open_session
+
+# Nobody signs in with these users' passwords; a cheap hash keeps the column realistic.
+_HASHER = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+
+
+async def make_principal(
+    app,
+    *,
+    role: str = "owner",
+    tenant_id: str | None = None,
+    email: str | None = None,
+    mfa: bool = True,
+    device_name: str = "test device",
+) -> dict:
+    """-> {user_id, tenant_id, access_token, session_id, headers}."""
+    runtime = app.state.runtime
+    await runtime.start()
+    now = runtime.clock.now()
+    async with runtime.sessionmaker() as db:
+        if tenant_id is None:
+            staff = role == "support"
+            tenant = Tenant(name="CODITECT Staff" if staff else f"Org {secrets.token_hex(3)}",
+                            created_at=now, is_staff=staff)
+            db.add(tenant)
+            await db.flush()
+            tenant_id = tenant.id
+            if not staff:
+                await create_free_license(db, runtime.clock, tenant_id)
+        user = User(
+            tenant_id=tenant_id,
+            email=email or f"{role}-{secrets.token_hex(4)}@example.com",
+            full_name=f"Test {role.title()}",
+            password_hash=_HASHER.hash(secrets.token_urlsafe(16)),
+            role=role,
+            created_at=now,
+            email_verified_at=now,
+        )
+        db.add(user)
+        await db.flush()
+        tokens = await open_session(
+            db, runtime, user, amr=["pwd", "otp"] if mfa else ["pwd"], device_name=device_name,
+            client_addr="203.0.113.7",
+        )
+        await db.commit()
+    return {
+        "user_id": user.id,
+        "tenant_id": tenant_id,
+        "access_token": tokens.access_token,
+        "session_id": tokens.session_id,
+        "headers": {"Authorization": f"Bearer {tokens.access_token}"},
+    }
