@@ -1,0 +1,23 @@
+"""The tenant's audit trail, newest first, keyset-paginated on the event id."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models import AuditEvent
+from server.services.paging import decode_cursor, page_of
+from server.services.tenancy import TenantScope
+
+
+async def audit_page(
+    db: AsyncSession, scope: TenantScope, *, action: str | None, cursor: str | None, limit: int,
+) -> tuple[list[AuditEvent], str | None]:
+    stmt = scope.scoped(select(AuditEvent), AuditEvent)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if cursor:
+        (before,) = decode_cursor(cursor, int)
+        stmt = stmt.where(AuditEvent.id < before)
+    rows = list((await db.execute(stmt.order_by(AuditEvent.id.desc()).limit(limit + 1))).scalars())
+    return page_of(rows, limit, lambda event: (event.id,))

@@ -1,0 +1,132 @@
+"""Admin management of the tenant's users: list, change role / disable, reset MFA, invite.
+
+Owner rules (decided here, documented in the README): only an owner may grant the owner
+role, take it away, disable an owner or reset an owner's MFA (an admin cannot lock the
+owners out); and the tenant always keeps one active owner (`last_owner`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import ApiError
+from server.models import Invitation, LoginSession, MfaChallenge, RecoveryCode, Tenant, User
+from server.schemas.admin import UserPatch
+from server.security import new_opaque_token, token_hash
+from server.services.admin_sessions import revoke_all_of_user
+from server.services.paging import decode_cursor, page_of
+from server.services.tenancy import TenantScope
+
+INVITATION_TTL = timedelta(days=7)
+
+
+async def list_users(
+    db: AsyncSession, scope: TenantScope, *, cursor: str | None, limit: int,
+) -> tuple[list[tuple[User, object]], str | None]:
+    """-> ([(user, last login time or None)], next cursor), by e-mail."""
+    last_login = (
+        select(func.max(LoginSession.created_at)).where(LoginSession.user_id == User.id).scalar_subquery()
+    )
+    stmt = scope.scoped(select(User, last_login), User)
+    if cursor:
+        (after,) = decode_cursor(cursor, str)
+        stmt = stmt.where(User.email > after)
+    rows = list((await db.execute(stmt.order_by(User.email).limit(limit + 1))).all())
+    rows, next_cursor = page_of(rows, limit, lambda row: (row[0].email,))
+    return [(user, at) for user, at in rows], next_cursor
+
+
+async def update_user(db: AsyncSession, clock, scope: TenantScope, user_id: str, patch: UserPatch) -> User:
+    # Serialise role changes within a tenant, so that two owners demoting each other at the
+    # same moment cannot both succeed (PostgreSQL row lock; SQLite's write lock is taken
+    # at BEGIN IMMEDIATE already).
+    await db.execute(select(Tenant.id).where(Tenant.id == scope.tenant_id).with_for_update())
+    user = await scope.get_scoped(db, User, user_id)
+    role = patch.role if patch.role is not None else user.role
+    disabled = patch.disabled if patch.disabled is not None else user.disabled
+    changes = {}
+    if role != user.role:
+        changes["role"] = [user.role, role]
+    if disabled != user.disabled:
+        changes["disabled"] = [user.disabled, disabled]
+    if not changes:
+        return user
+    if "owner" in (user.role, role):
+        _require_owner(scope, "grant, remove or disable the owner role")
+    if user.role == "owner" and not user.disabled and (role != "owner" or disabled):
+        await _ensure_another_owner(db, scope, user)
+    user.role, user.disabled = role, disabled
+    await scope.audit(db, clock, "user.updated", target=f"user:{user.id}", detail=changes)
+    if disabled and "disabled" in changes:
+        await revoke_all_of_user(db, clock, scope, user.id, reason="account_disabled")
+    return user
+
+
+async def reset_mfa(db: AsyncSession, clock, scope: TenantScope, user_id: str) -> None:
+    """Clear the authenticator and recovery codes; the user enrolls again at the next sign-in.
+    Every session is ended, since they were opened with the old factor."""
+    user = await scope.get_scoped(db, User, user_id)
+    if user.role == "owner":
+        _require_owner(scope, "reset an owner's authenticator")
+    user.totp_secret_enc = user.totp_pending_secret_enc = None
+    user.totp_enrolled_at = user.totp_last_step = None
+    await db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    await db.execute(delete(MfaChallenge).where(MfaChallenge.user_id == user.id))
+    await scope.audit(db, clock, "user.mfa_reset", target=f"user:{user.id}")
+    await revoke_all_of_user(db, clock, scope, user.id, reason="mfa_reset")
+
+
+async def invite(db: AsyncSession, clock, scope: TenantScope, mailer, *, email: str, role: str) -> Invitation:
+    if role == "owner":
+        _require_owner(scope, "invite an owner")
+    if (await db.execute(select(User.id).where(User.email == email))).first():
+        raise ApiError(409, "email_taken", "An account with this e-mail address already exists.")
+    # A new invitation replaces any pending one for the same address.
+    await db.execute(delete(Invitation).where(
+        Invitation.tenant_id == scope.tenant_id, Invitation.email == email, Invitation.accepted_at.is_(None),
+    ))
+    now = clock.now()
+    token = new_opaque_token()
+    invitation = Invitation(
+        tenant_id=scope.tenant_id, email=email, role=role, token_hash=token_hash(token),
+        invited_by=scope.actor.id, created_at=now, expires_at=now + INVITATION_TTL,
+    )
+    db.add(invitation)
+    await db.flush()
+    await scope.audit(db, clock, "user.invited", target=f"invitation:{invitation.id}",
+                      detail={"email": email, "role": role})
+    tenant_name = (await db.execute(select(Tenant.name).where(Tenant.id == scope.tenant_id))).scalar_one()
+    await mailer.send(email, f"You are invited to {tenant_name} on CODITECT", _invitation_body(
+        inviter=scope.actor.full_name or scope.actor.email, tenant_name=tenant_name, role=role,
+        token=token, expires_at=invitation.expires_at,
+    ))
+    return invitation
+
+
+def _invitation_body(*, inviter: str, tenant_name: str, role: str, token: str, expires_at) -> str:
+    return (
+        f"{inviter} invited you to join {tenant_name} on CODITECT as {role}.\n\n"
+        "Open CODITECT Console, register with this e-mail address and enter this invitation code:\n\n"
+        f"    {token}\n\n"
+        f"The invitation expires on {expires_at:%Y-%m-%d %H:%M} UTC. "
+        "If you did not expect it, ignore this message.\n"
+    )
+
+
+def _require_owner(scope: TenantScope, what: str) -> None:
+    if scope.actor.role != "owner":
+        raise ApiError(403, "owner_required", f"Only an owner can {what}.")
+
+
+async def _ensure_another_owner(db: AsyncSession, scope: TenantScope, user: User) -> None:
+    others = (
+        await db.execute(
+            scope.scoped(select(func.count()).select_from(User), User)
+            .where(User.role == "owner", User.disabled.is_(False), User.id != user.id)
+        )
+    ).scalar_one()
+    if not others:
+        raise ApiError(409, "last_owner", "This is the organization's last owner: make someone else owner first.")

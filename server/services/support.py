@@ -1,0 +1,101 @@
+"""Support staff: read-only inspection of any customer tenant.
+
+Nothing here writes except the trail: every open of a tenant records `support.viewed`
+with the support actor in THAT tenant's audit log, so customers can see who looked.
+Staff tenants are never listed nor opened (404, as if they did not exist).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import ApiError
+from server.models import AuditEvent, CommandUsage, License, LoginSession, Seat, Tenant, User
+from server.schemas.license_key import normalize_license_key
+from server.services import audit
+from server.services.paging import decode_cursor, page_of
+from server.services.quotas import utc_day
+from server.services.seats import live_seat_filter
+from server.services.tokens import tenant_primary_license
+
+DETAIL_AUDIT_EVENTS = 50
+DETAIL_USERS_MAX = 500
+
+
+async def search_tenants(db: AsyncSession, clock, *, q: str | None, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    """Customer tenants by name; `q` matches the name, an owner's e-mail or a license key."""
+    stmt = select(Tenant).where(Tenant.is_staff.is_(False))
+    needle = (q or "").strip()
+    if needle:
+        lowered = needle.lower()
+        stmt = stmt.where(or_(
+            func.lower(Tenant.name).contains(lowered, autoescape=True),
+            Tenant.id.in_(select(User.tenant_id).where(
+                User.role == "owner", User.email.contains(lowered, autoescape=True))),
+            Tenant.id.in_(select(License.tenant_id).where(
+                License.key.contains(normalize_license_key(needle), autoescape=True))),
+        ))
+    if cursor:
+        name, tenant_id = decode_cursor(cursor, str, str)
+        stmt = stmt.where(tuple_(Tenant.name, Tenant.id) > (name, tenant_id))
+    rows = list((await db.execute(stmt.order_by(Tenant.name, Tenant.id).limit(limit + 1))).scalars())
+    tenants, next_cursor = page_of(rows, limit, lambda t: (t.name, t.id))
+    owners: dict[str, list[str]] = {}
+    for tenant_id, email in (await db.execute(
+        select(User.tenant_id, User.email)
+        .where(User.tenant_id.in_([t.id for t in tenants]), User.role == "owner").order_by(User.email)
+    )).all():
+        owners.setdefault(tenant_id, []).append(email)
+    now = clock.now()
+    summaries = []
+    for tenant in tenants:
+        lic = await tenant_primary_license(db, tenant.id, now)
+        summaries.append({"id": tenant.id, "name": tenant.name, "created_at": tenant.created_at,
+                          "tier": lic.tier if lic else None, "owner_emails": owners.get(tenant.id, [])})
+    return summaries, next_cursor
+
+
+async def open_tenant(db: AsyncSession, clock, tenant_id: str, *, actor: User, client_addr: str | None, ttl_s: int) -> dict:
+    tenant = await db.get(Tenant, tenant_id)
+    if tenant is None or tenant.is_staff:
+        raise ApiError(404, "not_found", "No such customer organization.")
+    await audit.record(db, clock, "support.viewed", tenant_id=tenant.id, actor=actor,
+                       client_addr=client_addr, target=f"tenant:{tenant.id}")
+    await db.flush()
+    now = clock.now()
+
+    async def count(stmt) -> int:
+        return (await db.execute(stmt)).scalar_one() or 0
+
+    licenses = []
+    for lic in (await db.execute(select(License).where(License.tenant_id == tenant.id)
+                                 .order_by(License.created_at))).scalars():
+        live = await count(select(func.count()).select_from(Seat)
+                           .where(Seat.license_id == lic.id, live_seat_filter(now, ttl_s)))
+        licenses.append({"key": lic.key, "tier": lic.tier, "seats": lic.seats, "seats_live": live,
+                         "daily_limit": lic.daily_limit, "activated_at": lic.activated_at,
+                         "expires_at": lic.expires_at})
+    users = (await db.execute(select(User).where(User.tenant_id == tenant.id)
+                              .order_by(User.email).limit(DETAIL_USERS_MAX))).scalars().all()
+    sessions = select(func.count()).select_from(LoginSession).where(LoginSession.tenant_id == tenant.id)
+    primary = await tenant_primary_license(db, tenant.id, now)
+    events = (await db.execute(select(AuditEvent).where(AuditEvent.tenant_id == tenant.id)
+                               .order_by(AuditEvent.id.desc()).limit(DETAIL_AUDIT_EVENTS))).scalars().all()
+    return {
+        "id": tenant.id, "name": tenant.name, "created_at": tenant.created_at,
+        "tier": primary.tier if primary else None,
+        "licenses": licenses,
+        "seats_live": sum(lic["seats_live"] for lic in licenses),
+        "seats_total": sum(lic["seats"] for lic in licenses),
+        "users": [{"id": u.id, "email": u.email, "full_name": u.full_name, "role": u.role,
+                   "disabled": u.disabled, "mfa_enrolled": u.totp_enrolled_at is not None} for u in users],
+        "user_count": await count(select(func.count()).select_from(User).where(User.tenant_id == tenant.id)),
+        "sessions_active": await count(sessions.where(LoginSession.revoked_at.is_(None),
+                                                      LoginSession.expires_at > now)),
+        "sessions_total": await count(sessions),
+        "commands_today": await count(select(func.coalesce(func.sum(CommandUsage.count), 0))
+                                      .where(CommandUsage.tenant_id == tenant.id, CommandUsage.day == utc_day(now))),
+        "default_daily_limit": tenant.default_daily_limit,
+        "audit": events,
+    }
