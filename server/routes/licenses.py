@@ -1,7 +1,72 @@
-"""/api/v1 routes: licenses."""
+"""/api/v1/licenses: activate, list, and the seat lease cycle (acquire, heartbeat, release)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from server.deps import DB, ClientAddr, Principal, RuntimeDep, require_role
+from server.schemas import (
+    AcquireSeatRequest, ActivateLicenseRequest, LicenseInfo, LicensesResponse, SeatLease, SeatRequest,
+)
+from server.services import licenses, seats
 
 router = APIRouter()
+
+Admin = Annotated[Principal, Depends(require_role("owner", "admin"))]
+# Every tenant user may hold a seat; MFA is required only where the role demands it elsewhere.
+SeatUser = Annotated[Principal, Depends(require_role("owner", "admin", "member", mfa=False))]
+
+
+async def _info(db, runtime, lic) -> LicenseInfo:
+    now, ttl_s = runtime.clock.now(), runtime.settings.seat_ttl_s
+    return LicenseInfo(
+        key=lic.key, tier=lic.tier, seats_total=lic.seats, seats_used=await seats.seats_used(db, lic.id, now, ttl_s),
+        daily_limit=lic.daily_limit, expires_at=lic.expires_at, activated_at=lic.activated_at,
+    )
+
+
+def _lease(runtime, lease: seats.Lease) -> SeatLease:
+    return SeatLease(
+        seat_id=lease.seat.id, lease_token=lease.token,
+        heartbeat_interval_s=runtime.settings.seat_heartbeat_interval_s, ttl_s=runtime.settings.seat_ttl_s,
+        expires_at=lease.expires_at, license_key=lease.license.key, tier=lease.license.tier,
+    )
+
+
+@router.post("/activate", response_model=LicenseInfo)
+async def activate(body: ActivateLicenseRequest, principal: Admin, db: DB, runtime: RuntimeDep,
+                   addr: ClientAddr) -> LicenseInfo:
+    lic = await licenses.activate_license(db, runtime.clock, principal, body.license_key, client_addr=addr)
+    return await _info(db, runtime, lic)
+
+
+@router.get("", response_model=LicensesResponse)
+async def list_licenses(principal: SeatUser, db: DB, runtime: RuntimeDep) -> LicensesResponse:
+    rows = await licenses.tenant_licenses(db, principal.tenant_id)
+    return LicensesResponse(licenses=[await _info(db, runtime, lic) for lic in rows])
+
+
+@router.post("/acquire", response_model=SeatLease, status_code=status.HTTP_201_CREATED,
+             responses={200: {"model": SeatLease, "description": "The caller already held this seat"}})
+async def acquire(body: AcquireSeatRequest, principal: SeatUser, db: DB, runtime: RuntimeDep, addr: ClientAddr,
+                  response: Response) -> SeatLease:
+    lease = await seats.acquire_seat(
+        db, runtime, principal, hardware_id=body.hardware_id, device_name=body.device_name, kind=body.kind,
+        license_key=body.license_key, client_addr=addr,
+    )
+    if not lease.created:
+        response.status_code = status.HTTP_200_OK
+    return _lease(runtime, lease)
+
+
+@router.put("/heartbeat", response_model=SeatLease)
+async def heartbeat(body: SeatRequest, principal: SeatUser, db: DB, runtime: RuntimeDep) -> SeatLease:
+    return _lease(runtime, await seats.heartbeat(db, runtime, principal, body.seat_id))
+
+
+@router.delete("/release", status_code=status.HTTP_204_NO_CONTENT)
+async def release(body: SeatRequest, principal: SeatUser, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> Response:
+    await seats.release_own_seat(db, runtime.clock, principal, body.seat_id, client_addr=addr)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

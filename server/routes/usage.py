@@ -1,7 +1,22 @@
-"""/api/v1 routes: usage."""
+"""/api/v1/usage: the daily command quota."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from server.deps import DB, ClientAddr, Principal, RuntimeDep, require_role
+from server.schemas import CommandUsageRequest, CommandUsageResponse
+from server.services import quotas
 
 router = APIRouter()
+
+TenantUser = Annotated[Principal, Depends(require_role("owner", "admin", "member", mfa=False))]
+
+
+@router.post("/commands", response_model=CommandUsageResponse)
+async def count_commands(body: CommandUsageRequest, principal: TenantUser, db: DB, runtime: RuntimeDep,
+                         addr: ClientAddr) -> CommandUsageResponse:
+    usage = await quotas.count_commands(db, runtime.clock, principal.user, body.count, client_addr=addr)
+    return CommandUsageResponse(used=usage.used, limit=usage.limit, resets_at=usage.resets_at)

@@ -13,13 +13,16 @@ conditional UPDATE that never revives a seat the count has already given up.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Seat
+from server.errors import ApiError
+from server.models import License, Seat
 from server.services import audit
+from server.services.licenses import license_for_use, license_is_expired
 
 EXPIRED = "expired"  # released_reason of a reclaimed seat
 
@@ -87,3 +90,119 @@ async def reclaim_expired_seats(db: AsyncSession, clock, ttl_s: int, *, license_
                     "last_heartbeat_at": row.last_heartbeat_at.isoformat()},
         )
     return len(rows)
+
+
+@dataclass
+class Lease:
+    seat: Seat
+    license: License
+    token: str
+    expires_at: datetime
+    created: bool  # False when acquire returned a seat the caller already held
+
+
+def mint_lease(runtime, seat: Seat, lic: License) -> tuple[str, datetime]:
+    """The offline lease: valid lease_ttl_days after the last heartbeat, never past the
+    license's own expiry."""
+    expires_at = seat.last_heartbeat_at + timedelta(days=runtime.settings.lease_ttl_days)
+    if lic.expires_at is not None:
+        expires_at = min(expires_at, lic.expires_at)
+    claims = {
+        "seat_id": seat.id, "license_key": lic.key, "tier": lic.tier, "tid": seat.tenant_id,
+        "sub": seat.user_id, "hardware_id": seat.hardware_id, "kind": seat.kind,
+        "iat": int(runtime.clock.now().timestamp()), "exp": int(expires_at.timestamp()),
+    }
+    return runtime.signing_key.sign(claims, typ="lease"), datetime.fromtimestamp(claims["exp"], timezone.utc)
+
+
+async def _lock_license(db: AsyncSession, license_id: str) -> License:
+    # FOR UPDATE on PostgreSQL; SQLAlchemy omits it on SQLite, whose BEGIN IMMEDIATE
+    # transaction already holds the database write lock.
+    return await db.scalar(
+        select(License).where(License.id == license_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+async def acquire_seat(
+    db: AsyncSession, runtime, principal, *, hardware_id: str, device_name: str, kind: str,
+    license_key: str | None, client_addr: str | None = None,
+) -> Lease:
+    clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
+    now = clock.now()
+    lic = await license_for_use(db, principal.tenant_id, license_key, now)
+    lic = await _lock_license(db, lic.id)
+    user = principal.user
+    seat = await db.scalar(
+        select(Seat).where(Seat.license_id == lic.id, Seat.user_id == user.id, Seat.hardware_id == hardware_id,
+                           live_seat_filter(now, ttl_s))
+        .order_by(Seat.started_at.desc()).limit(1)
+    )
+    created = seat is None
+    if seat is not None:
+        # The same machine asking again (a restart, a new sign-in): the same seat, now
+        # owned by the current login session so that revoking that session ends it.
+        seat.last_heartbeat_at, seat.session_id = now, principal.session.id
+        seat.device_name, seat.kind = device_name or seat.device_name, kind
+    else:
+        await reclaim_expired_seats(db, clock, ttl_s, license_id=lic.id)
+        used = await seats_used(db, lic.id, now, ttl_s)
+        if used >= lic.seats:
+            raise ApiError(409, "no_seats_available", "All seats of this license are in use.",
+                           "Ask your administrator to free a seat or add seats.",
+                           seats_total=lic.seats, seats_used=used)
+        seat = Seat(license_id=lic.id, tenant_id=lic.tenant_id, user_id=user.id, session_id=principal.session.id,
+                    hardware_id=hardware_id, device_name=device_name, kind=kind, started_at=now,
+                    last_heartbeat_at=now)
+        db.add(seat)
+        await db.flush()
+        await audit.record(db, clock, "seat.acquired", tenant_id=lic.tenant_id, actor=user, client_addr=client_addr,
+                           target=f"seat:{seat.id}",
+                           detail={"license_id": lic.id, "kind": kind, "device_name": device_name})
+    token, expires_at = mint_lease(runtime, seat, lic)
+    return Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=created)
+
+
+def _gone(seat: Seat) -> ApiError:
+    return ApiError(410, "seat_gone", "This seat is no longer yours.",
+                    "Acquire a seat again.", reason=seat.released_reason or EXPIRED)
+
+
+async def callers_seat(db: AsyncSession, principal, seat_id: str) -> Seat:
+    """The caller's own seat, or 404 seat_not_found (another user's seat is not revealed)."""
+    seat = await db.scalar(select(Seat).where(Seat.id == seat_id, Seat.user_id == principal.user.id))
+    if seat is None:
+        raise ApiError(404, "seat_not_found", "No seat of yours has this id.")
+    return seat
+
+
+async def heartbeat(db: AsyncSession, runtime, principal, seat_id: str) -> Lease:
+    clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
+    now = clock.now()
+    seat = await callers_seat(db, principal, seat_id)
+    if seat.released_at is None and not seat_is_live(seat, now, ttl_s):
+        await release_seat(db, clock, seat, EXPIRED)
+        await db.commit()  # keep the reclaim: the 410 below rolls the request back
+    if seat.released_at is not None:
+        raise _gone(seat)
+    lic = await db.get(License, seat.license_id)
+    if license_is_expired(lic, now):
+        await release_seat(db, clock, seat, "license_expired")
+        await db.commit()
+        raise ApiError(403, "license_expired", "This license has expired.",
+                       "Ask your administrator to renew it.")
+    # Conditional: a seat that died meanwhile (and may already count as free) stays dead.
+    kept = await db.execute(
+        update(Seat).where(Seat.id == seat.id, live_seat_filter(now, ttl_s)).values(last_heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if kept.rowcount == 0:
+        await db.refresh(seat)
+        raise _gone(seat)
+    seat.last_heartbeat_at = now
+    token, expires_at = mint_lease(runtime, seat, lic)
+    return Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=False)
+
+
+async def release_own_seat(db: AsyncSession, clock, principal, seat_id: str, *, client_addr=None) -> None:
+    seat = await callers_seat(db, principal, seat_id)
+    await release_seat(db, clock, seat, "released", actor=principal.user, client_addr=client_addr)

@@ -65,3 +65,15 @@ async def make_principal(
         "session_id": tokens.session_id,
         "headers": {"Authorization": f"Bearer {tokens.access_token}"},
     }
+
+
+async def make_license(app, tier: str = "pro", *, tenant_id: str | None = None, **fields) -> str:
+    """Create a license with the real service (unbound unless tenant_id) and return its key."""
+    from server.services.licenses import create_license
+
+    runtime = app.state.runtime
+    await runtime.start()
+    async with runtime.sessionmaker() as db:
+        lic = await create_license(db, runtime.clock, tier, tenant_id=tenant_id, **fields)
+        await db.commit()
+        return lic.key
