@@ -1,7 +1,140 @@
-"""/api/v1 routes: auth."""
+"""/api/v1/auth: registration, e-mail verification, login + MFA, tokens, own sessions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks, Body, Response
+from server.deps import DB, ClientAddr, CurrentPrincipal, RuntimeDep
+from server.schemas import (
+    LoginRequest, LoginResponse, MeResponse, MfaChallengeRequest, MfaConfirmRequest, MfaEnrollResponse,
+    MfaProofRequest, Problem, RecoveryCodesResponse, RefreshRequest, RegisterRequest, RegisterResponse,
+    ResendVerificationRequest, SessionInfo, StatusResponse, TokenResponse, VerifyEmailLinkRequest,
+    VerifyEmailRequest,
+)
+from server.services import auth, email_verification
+from server.services.auth import account_summary
+from server.services.sessions import own_session, own_sessions, revoke_session
 
-router = APIRouter()
+router = APIRouter(responses={
+    400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem}, 409: {"model": Problem},
+    422: {"model": Problem}, 429: {"model": Problem},
+})
+
+
+def _tokens(issued) -> TokenResponse:
+    return TokenResponse(access_token=issued.access_token, refresh_token=issued.refresh_token,
+                         expires_in=issued.expires_in, session_id=issued.session_id)
+
+
+@router.post("/register", status_code=201, response_model=RegisterResponse)
+async def register(body: RegisterRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr,
+                   background: BackgroundTasks) -> RegisterResponse:
+    user, mail = await auth.register(db, runtime, email=body.email, password=body.password,
+                                     full_name=body.full_name, organization=body.organization, client_addr=addr)
+    background.add_task(mail.send, runtime.mailer)  # runs after the commit
+    return RegisterResponse(user_id=user.id, tenant_id=user.tenant_id)
+
+
+@router.post("/verify-email", response_model=StatusResponse)
+async def verify_email(body: VerifyEmailRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> StatusResponse:
+    await email_verification.verify_code(db, runtime, body.email, body.code, addr)
+    return StatusResponse(status="verified")
+
+
+@router.post("/verify-email/link", response_model=StatusResponse)
+async def verify_email_link(body: VerifyEmailLinkRequest, db: DB, runtime: RuntimeDep,
+                            addr: ClientAddr) -> StatusResponse:
+    await email_verification.verify_link(db, runtime, body.token, addr)
+    return StatusResponse(status="verified")
+
+
+@router.post("/verify-email/resend", status_code=202, response_model=StatusResponse)
+async def resend_verification(body: ResendVerificationRequest, db: DB, runtime: RuntimeDep,
+                              background: BackgroundTasks) -> StatusResponse:
+    mail = await email_verification.resend(db, runtime, body.email)
+    if mail is not None:
+        background.add_task(mail.send, runtime.mailer)
+    return StatusResponse(status="accepted")
+
+
+@router.post("/login", response_model=LoginResponse, response_model_exclude_none=True)
+async def login(body: LoginRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> LoginResponse:
+    result = await auth.login(db, runtime, email=body.email, password=body.password, device_name=body.device_name,
+                              hardware_id=body.hardware_id, client_addr=addr)
+    if isinstance(result, str):
+        return LoginResponse(mfa_required=True, mfa_token=result)
+    return LoginResponse(**_tokens(result).model_dump())
+
+
+@router.post("/mfa/challenge", response_model=TokenResponse)
+async def mfa_challenge(body: MfaChallengeRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> TokenResponse:
+    issued = await auth.complete_mfa(db, runtime, mfa_token=body.mfa_token, code=body.code,
+                                     recovery_code=body.recovery_code, client_addr=addr)
+    return _tokens(issued)
+
+
+@router.post("/mfa/enroll", response_model=MfaEnrollResponse)
+async def mfa_enroll(principal: CurrentPrincipal, db: DB, runtime: RuntimeDep, addr: ClientAddr,
+                     body: MfaProofRequest | None = Body(default=None)) -> MfaEnrollResponse:
+    secret, uri = await auth.begin_enrollment(
+        db, runtime, principal.user, code=body.code if body else None,
+        recovery_code=body.recovery_code if body else None, client_addr=addr,
+    )
+    return MfaEnrollResponse(secret=secret, otpauth_uri=uri)
+
+
+@router.post("/mfa/enroll/confirm", response_model=RecoveryCodesResponse)
+async def mfa_enroll_confirm(body: MfaConfirmRequest, principal: CurrentPrincipal, db: DB, runtime: RuntimeDep,
+                             addr: ClientAddr) -> RecoveryCodesResponse:
+    codes = await auth.finish_enrollment(db, runtime, principal.user, principal.session, body.code, addr)
+    return RecoveryCodesResponse(recovery_codes=codes)
+
+
+@router.post("/mfa/recovery-codes", response_model=RecoveryCodesResponse)
+async def mfa_recovery_codes(body: MfaProofRequest, principal: CurrentPrincipal, db: DB, runtime: RuntimeDep,
+                             addr: ClientAddr) -> RecoveryCodesResponse:
+    codes = await auth.regenerate_recovery_codes(db, runtime, principal.user, code=body.code,
+                                                 recovery_code=body.recovery_code, client_addr=addr)
+    return RecoveryCodesResponse(recovery_codes=codes)
+
+
+@router.post("/refresh", response_model=TokenResponse)
+async def refresh(body: RefreshRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> TokenResponse:
+    return _tokens(await auth.refresh(db, runtime, body.refresh_token, addr))
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+async def logout(principal: CurrentPrincipal, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> Response:
+    await revoke_session(db, runtime.clock, principal.session, reason="logout", actor=principal.user,
+                         client_addr=addr)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeResponse)
+async def me(principal: CurrentPrincipal, db: DB, runtime: RuntimeDep) -> MeResponse:
+    user = principal.user
+    tenant, lic = await account_summary(db, runtime.clock, user)
+    return MeResponse(
+        user_id=user.id, email=user.email, full_name=user.full_name, tenant_id=user.tenant_id,
+        tenant_name=tenant.name, role=user.role, tier=lic.tier if lic else None,
+        license_key=lic.key if lic else None, mfa_enrolled=user.totp_secret_enc is not None,
+        email_verified=user.email_verified_at is not None, session_id=principal.session.id, amr=principal.amr,
+    )
+
+
+@router.get("/sessions", response_model=list[SessionInfo])
+async def list_sessions(principal: CurrentPrincipal, db: DB, runtime: RuntimeDep) -> list[SessionInfo]:
+    """The caller's sessions that have not reached their absolute expiry, newest first."""
+    return [
+        SessionInfo(id=s.id, device_name=s.device_name, client_addr=s.client_addr, created_at=s.created_at,
+                    last_seen_at=s.last_seen_at, amr=s.amr.split(), current=s.id == principal.session.id,
+                    revoked_at=s.revoked_at)
+        for s in await own_sessions(db, runtime.clock, principal.user.id)
+    ]
+
+
+@router.delete("/sessions/{session_id}", status_code=204, response_class=Response)
+async def delete_session(session_id: str, principal: CurrentPrincipal, db: DB, runtime: RuntimeDep,
+                         addr: ClientAddr) -> Response:
+    session = await own_session(db, principal.user.id, session_id)
+    await revoke_session(db, runtime.clock, session, reason="user_revoked", actor=principal.user, client_addr=addr)
+    return Response(status_code=204)

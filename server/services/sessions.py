@@ -6,8 +6,30 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.errors import ApiError
 from server.models import LoginSession, Seat
 from server.services import audit
+
+OWN_SESSIONS_LIMIT = 100
+
+
+async def own_sessions(db: AsyncSession, clock, user_id: str) -> list[LoginSession]:
+    """A user's sessions that have not reached their absolute expiry, newest first."""
+    return list((
+        await db.execute(
+            select(LoginSession)
+            .where(LoginSession.user_id == user_id, LoginSession.expires_at > clock.now())
+            .order_by(LoginSession.created_at.desc()).limit(OWN_SESSIONS_LIMIT)
+        )
+    ).scalars().all())
+
+
+async def own_session(db: AsyncSession, user_id: str, session_id: str) -> LoginSession:
+    """One of the user's own sessions; someone else's is answered like a missing one."""
+    session = await db.get(LoginSession, session_id)
+    if session is None or session.user_id != user_id:
+        raise ApiError(404, "session_not_found", "No such session.")
+    return session
 
 
 async def revoke_session(

@@ -1,0 +1,150 @@
+"""E-mail verification: one mail with a 6-digit code and a link token.
+
+Both are stored only as hashes. The code has just 20 bits, so its hash is salted with
+the row's random id (a leaked table cannot be matched against one precomputed table);
+the row dies after 15 minutes, on use, after 5 wrong codes, or when a newer code is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import ApiError
+from server.models import EmailVerification, User, new_id
+from server.security import constant_time_equal, new_numeric_code, new_opaque_token, token_hash
+from server.services import audit, throttle
+
+log = logging.getLogger(__name__)
+
+CODE_TTL = timedelta(minutes=15)
+MAX_WRONG_CODES = 5
+RESEND_COOLDOWN = timedelta(seconds=60)
+
+
+@dataclass
+class VerificationMail:
+    """A mail to send once the transaction has committed."""
+
+    to: str
+    subject: str
+    body: str
+
+    async def send(self, mailer) -> None:
+        # Delivery problems must not undo the account, and the body holds the code: log neither.
+        try:
+            await mailer.send(self.to, self.subject, self.body)
+        except Exception as exc:  # noqa: BLE001 - any transport error
+            log.warning("verification mail not delivered (%s)", type(exc).__name__)
+
+
+def _code_hash(row_id: str, code: str) -> str:
+    return hashlib.sha256(f"{row_id}:{code}".encode()).hexdigest()
+
+
+async def issue(db: AsyncSession, runtime, user: User) -> VerificationMail:
+    """A new code + link for `user`; every older one stops working."""
+    now = runtime.clock.now()
+    await db.execute(
+        update(EmailVerification)
+        .where(EmailVerification.user_id == user.id, EmailVerification.consumed_at.is_(None))
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    code, link_token, row_id = new_numeric_code(6), new_opaque_token(), new_id()
+    db.add(EmailVerification(
+        id=row_id, user_id=user.id, code_hash=_code_hash(row_id, code), token_hash=token_hash(link_token),
+        created_at=now, expires_at=now + CODE_TTL,
+    ))
+    link = f"{runtime.settings.public_url.rstrip('/')}/verify?token={link_token}"
+    body = (
+        f"Hello {user.full_name},\n\n"
+        f"Your CODITECT verification code is: {code[:3]} {code[3:]}\n\n"
+        f"Or open this link to verify your e-mail address:\n{link}\n\n"
+        f"The code and the link work once, for {int(CODE_TTL.total_seconds() // 60)} minutes.\n"
+        "If you did not create a CODITECT account, ignore this mail.\n"
+    )
+    return VerificationMail(to=user.email, subject="Your CODITECT verification code", body=body)
+
+
+def _invalid_code() -> ApiError:
+    # One answer for unknown address, wrong, used, burnt or expired code: no enumeration.
+    return ApiError(400, "invalid_code", "This code is not valid.",
+                    "Check the code in the latest mail, or ask for a new one.")
+
+
+async def _mark_verified(db: AsyncSession, runtime, user: User, row: EmailVerification, client_addr, via: str):
+    now = runtime.clock.now()
+    row.consumed_at = now
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+    await audit.record(db, runtime.clock, "auth.email_verified", tenant_id=user.tenant_id, actor=user,
+                       client_addr=client_addr, target=f"user:{user.id}", detail={"via": via})
+
+
+async def verify_code(db: AsyncSession, runtime, email: str, code: str, client_addr: str | None) -> None:
+    clock = runtime.clock
+    await throttle.ensure_allowed(db, clock, email=None, client_addr=client_addr)
+    now = clock.now()
+    code = code.replace(" ", "").strip()
+    found = (
+        await db.execute(
+            select(EmailVerification, User)
+            .join(User, User.id == EmailVerification.user_id)
+            .where(User.email == email, EmailVerification.consumed_at.is_(None),
+                   EmailVerification.expires_at > now)
+            .with_for_update()
+        )
+    ).first()
+    if found is not None:
+        row, user = found
+        if constant_time_equal(row.code_hash, _code_hash(row.id, code)):
+            await _mark_verified(db, runtime, user, row, client_addr, "code")
+            return
+        row.failed_attempts += 1
+        if row.failed_attempts >= MAX_WRONG_CODES:
+            row.consumed_at = now
+    await throttle.record_failure(db, clock, email=None, client_addr=client_addr)
+    await db.commit()
+    raise _invalid_code()
+
+
+async def verify_link(db: AsyncSession, runtime, link_token: str, client_addr: str | None) -> None:
+    now = runtime.clock.now()
+    found = (
+        await db.execute(
+            select(EmailVerification, User)
+            .join(User, User.id == EmailVerification.user_id)
+            .where(EmailVerification.token_hash == token_hash(link_token))
+            .with_for_update()
+        )
+    ).first()
+    if found is None or found[0].consumed_at is not None or found[0].expires_at <= now:
+        raise ApiError(400, "invalid_token", "This link is not valid any more.",
+                       "Links work once and for 15 minutes. Ask for a new mail.")
+    row, user = found
+    await _mark_verified(db, runtime, user, row, client_addr, "link")
+
+
+async def resend(db: AsyncSession, runtime, email: str) -> VerificationMail | None:
+    """A new mail, unless the address is unknown, already verified or asked < 60 s ago.
+    The caller answers 202 in every case."""
+    user = (await db.execute(select(User).where(User.email == email).with_for_update())).scalar_one_or_none()
+    if user is None or user.email_verified_at is not None or user.disabled:
+        return None
+    last = (
+        await db.execute(
+            select(EmailVerification.created_at)
+            .where(EmailVerification.user_id == user.id)
+            .order_by(EmailVerification.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if last is not None and runtime.clock.now() - last < RESEND_COOLDOWN:
+        return None
+    return await issue(db, runtime, user)
