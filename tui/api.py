@@ -1,0 +1,402 @@
+"""The console's client for the CODITECT Cloud API.
+
+Every answer is validated against server.schemas; every failure becomes an ApiError
+whose `message` is plain words written here (never text taken from the server, so
+nothing the server sends can turn into markup or leak into a sentence). describe() is
+the one place that maps API codes to words. Secrets are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from server import schemas
+
+API_PREFIX = "/api/v1"
+
+_WORDS: dict[str, str] = {
+    "email_taken": "An account with this email already exists. Sign in instead.",
+    "email_not_verified": "Verify your email first: enter the code we sent you.",
+    "invalid_credentials": "The email or password is not right.",
+    "weak_password": "Choose a stronger password: at least 12 characters, and not a common one.",
+    "mfa_required": "Enter the code from your authenticator app to continue.",
+    "mfa_not_enrolled": "Set up your authenticator app first.",
+    "mfa_already_enrolled": "Your authenticator app is already set up.",
+    "mfa_token_invalid": "This sign-in attempt has expired. Sign in again.",
+    "invalid_code": "That code is not right. Check it and try again.",
+    "code_reused": "That code was already used. Wait for the next one in your authenticator app.",
+    "code_expired": "That code has expired. Ask for a new one.",
+    "verification_expired": "That code has expired. Ask for a new one.",
+    "rate_limited": "Too many attempts. Try again later.",
+    "no_seats_available": "All seats of this license are in use. Free one on another machine, or ask your administrator for more.",
+    "seat_gone": "This machine's seat was released. Acquire it again to keep working.",
+    "license_in_use": "This license key already belongs to another organization.",
+    "license_not_found": "No license has this key. Check it against the one you received.",
+    "license_key_invalid": "This is not a valid license key. It looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
+    "license_expired": "This license has expired.",
+    "quota_exceeded": "You have used today's commands. The count resets at midnight UTC.",
+    "session_revoked": "You were signed out (this session was ended). Sign in again.",
+    "refresh_reused": "For your safety this session was ended. Sign in again.",
+    "token_expired": "Your sign-in has expired. Sign in again.",
+    "token_invalid": "Your sign-in is not valid any more. Sign in again.",
+    "unauthorized": "Sign in first.",
+    "account_disabled": "This account is disabled. Ask your administrator.",
+    "forbidden": "Your role does not allow this.",
+    "not_found": "The server does not know this.",
+    "validation_error": "Some fields are not valid: see the messages under them.",
+    "unreachable": "The server cannot be reached. Check your connection and try again.",
+    "timeout": "The server did not answer in time. Try again.",
+    "server_error": "The server had a problem. Try again in a moment.",
+    "bad_answer": "The server sent an answer this console cannot read. Is the server address right?",
+}
+
+_FIELD_WORDS: dict[str, str] = {
+    "email": "Enter a valid email address.",
+    "password": "Enter your password.",
+    "full_name": "Enter your name.",
+    "organization": "Enter your organization's name.",
+    "code": "Enter the 6 digits.",
+    "recovery_code": "Enter a recovery code like xxxx-xxxx-xxxx.",
+    "token": "Paste the whole link token from the email.",
+    "license_key": "A license key looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
+    "hardware_id": "This machine's identifier was refused.",
+    "device_name": "This device name is too long.",
+}
+
+
+_SESSION_LIST = TypeAdapter(list[schemas.SessionInfo])
+
+
+def describe(code: str, *, retry_after: int | None = None) -> str:
+    """Plain words for an API error code (our own words, whatever the server said)."""
+    if code == "rate_limited" and retry_after:
+        minutes = max(1, math.ceil(retry_after / 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        return f"Too many attempts. Try again in {minutes} {unit}."
+    if code in _WORDS:
+        return _WORDS[code]
+    safe = re.sub(r"[^a-z0-9_]", "", str(code).lower())[:40] or "unknown"
+    return f"The server refused this request ({safe})."
+
+
+class ApiError(Exception):
+    """A request that did not succeed, with words for the user."""
+
+    def __init__(self, code: str, status: int | None = None, *, message: str | None = None,
+                 retry_after: int | None = None, fields: dict[str, str] | None = None) -> None:
+        self.code = code
+        self.status = status
+        self.retry_after = retry_after
+        self.fields = dict(fields or {})
+        self.message = message or describe(code, retry_after=retry_after)
+        super().__init__(self.message)
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
+class ServerUnreachable(ApiError):
+    """Connect error, timeout, 5xx or an answer we cannot read: retrying may help."""
+
+    def __init__(self, reason: str = "unreachable", status: int | None = None) -> None:
+        super().__init__("unreachable", status, message=describe(reason))
+        self.reason = reason
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
+@dataclass
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_at: float  # time.time() seconds
+    session_id: str | None = None
+
+    def __repr__(self) -> str:  # never print a token by accident
+        return f"Tokens(session_id={self.session_id!r}, expires_at={self.expires_at!r})"
+
+
+@dataclass
+class LoginResult:
+    """Either `tokens` (signed in) or `mfa_token` (the second factor is still needed)."""
+
+    tokens: Tokens | None = None
+    mfa_token: str | None = field(default=None, repr=False)
+
+    @property
+    def mfa_required(self) -> bool:
+        return self.tokens is None
+
+
+def _tokens(body: BaseModel) -> Tokens:
+    return Tokens(access_token=body.access_token, refresh_token=body.refresh_token,
+                  expires_at=time.time() + (body.expires_in or 0), session_id=body.session_id)
+
+
+def _retry_after(response: httpx.Response, body: dict) -> int | None:
+    for value in (response.headers.get("retry-after"), body.get("retry_after")):
+        try:
+            if value is not None:
+                return max(0, int(value))
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _field_messages(body: dict) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    errors = body.get("errors")
+    for error in errors if isinstance(errors, list) else []:
+        loc = error.get("loc") if isinstance(error, dict) else None
+        names = [str(p) for p in loc if str(p) in _FIELD_WORDS] if isinstance(loc, list) else []
+        for name in names[-1:]:
+            fields[name] = _FIELD_WORDS[name]
+    return fields
+
+
+def error_from_response(response: httpx.Response) -> ApiError:
+    if response.status_code >= 500:
+        return ServerUnreachable("server_error", response.status_code)
+    try:
+        body = response.json()
+        code = body["code"]
+        if not isinstance(code, str):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return ServerUnreachable("bad_answer", response.status_code)
+    return ApiError(code, response.status_code, retry_after=_retry_after(response, body),
+                    fields=_field_messages(body) if code == "validation_error" else None)
+
+
+class ApiClient:
+    """Async client; one per app. `tokens` holds the current sign-in; `on_tokens` is
+    called (sync or async) whenever they change, so the refresh token can be saved."""
+
+    def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout,
+                                       headers={"accept": "application/json"})
+        self.tokens: Tokens | None = None
+        self.on_tokens: Callable[[Tokens | None], Any] | None = None
+        self._refresh_lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    async def _send(self, method: str, path: str, *, json: Any = None, auth: bool = False,
+                    access_token: str | None = None) -> httpx.Response:
+        headers = {}
+        if auth:
+            headers["authorization"] = f"Bearer {access_token}"
+        try:
+            response = await self._http.request(method, path, json=json, headers=headers)
+        except httpx.TimeoutException:
+            raise ServerUnreachable("timeout") from None
+        except (httpx.HTTPError, OSError):
+            raise ServerUnreachable("unreachable") from None
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        return response
+
+    async def _call(self, method: str, path: str, model: type[BaseModel] | TypeAdapter | None = None, *,
+                    body: BaseModel | None = None, auth: bool = True):
+        payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+        path = API_PREFIX + path if path.startswith("/") and not path.startswith("/.") else path
+        if auth:
+            response = await self._authed(method, path, payload)
+        else:
+            response = await self._send(method, path, json=payload)
+        if model is None:
+            return None
+        try:
+            data = response.json()
+            return model.validate_python(data) if isinstance(model, TypeAdapter) else model.model_validate(data)
+        except (ValueError, ValidationError):
+            raise ServerUnreachable("bad_answer", response.status_code) from None
+
+    async def _authed(self, method: str, path: str, payload: Any) -> httpx.Response:
+        if self.tokens is None:
+            raise ApiError("unauthorized", 401)
+        used = self.tokens.access_token
+        try:
+            return await self._send(method, path, json=payload, auth=True, access_token=used)
+        except ApiError as error:
+            if error.code != "token_expired":
+                raise
+        await self._refresh_after_expiry(used)
+        return await self._send(method, path, json=payload, auth=True, access_token=self.tokens.access_token)
+
+    async def _refresh_after_expiry(self, expired_access_token: str) -> None:
+        # Two calls may see the same expired token; only the first refreshes, or the
+        # second would present a rotated refresh token and end the session.
+        async with self._refresh_lock:
+            if self.tokens is not None and self.tokens.access_token == expired_access_token:
+                await self.refresh()
+            elif self.tokens is None:
+                raise ApiError("token_expired", 401)
+
+    async def _set_tokens(self, tokens: Tokens | None) -> None:
+        self.tokens = tokens
+        if self.on_tokens is not None:
+            result = self.on_tokens(tokens)
+            if inspect.isawaitable(result):
+                await result
+
+    # -- identity -----------------------------------------------------------------------
+
+    async def register(self, email: str, password: str, full_name: str, organization: str) -> schemas.RegisterResponse:
+        body = _request(schemas.RegisterRequest, email=email, password=password, full_name=full_name,
+                        organization=organization)
+        return await self._call("POST", "/auth/register", schemas.RegisterResponse, body=body, auth=False)
+
+    async def verify_email(self, email: str, code: str) -> schemas.StatusResponse:
+        body = _request(schemas.VerifyEmailRequest, email=email, code=code)
+        return await self._call("POST", "/auth/verify-email", schemas.StatusResponse, body=body, auth=False)
+
+    async def verify_email_link(self, token: str) -> schemas.StatusResponse:
+        body = _request(schemas.VerifyEmailLinkRequest, token=token.strip())
+        return await self._call("POST", "/auth/verify-email/link", schemas.StatusResponse, body=body, auth=False)
+
+    async def resend_verification(self, email: str) -> None:
+        body = _request(schemas.ResendVerificationRequest, email=email)
+        await self._call("POST", "/auth/verify-email/resend", None, body=body, auth=False)
+
+    async def login(self, email: str, password: str, device_name: str = "", hardware_id: str | None = None) -> LoginResult:
+        body = _request(schemas.LoginRequest, email=email, password=password, device_name=device_name[:200],
+                        hardware_id=hardware_id)
+        answer = await self._call("POST", "/auth/login", schemas.LoginResponse, body=body, auth=False)
+        if answer.mfa_required:
+            if not answer.mfa_token:
+                raise ServerUnreachable("bad_answer")
+            return LoginResult(mfa_token=answer.mfa_token)
+        if not (answer.access_token and answer.refresh_token):
+            raise ServerUnreachable("bad_answer")
+        tokens = _tokens(answer)
+        await self._set_tokens(tokens)
+        return LoginResult(tokens=tokens)
+
+    async def mfa_challenge(self, mfa_token: str, code: str | None = None, recovery_code: str | None = None) -> Tokens:
+        body = _request(schemas.MfaChallengeRequest, mfa_token=mfa_token, code=code, recovery_code=recovery_code)
+        answer = await self._call("POST", "/auth/mfa/challenge", schemas.TokenResponse, body=body, auth=False)
+        tokens = _tokens(answer)
+        await self._set_tokens(tokens)
+        return tokens
+
+    async def mfa_enroll(self, code: str | None = None, recovery_code: str | None = None) -> schemas.MfaEnrollResponse:
+        """Start enrolment; re-enrolling needs the current code (or a recovery code)."""
+        body = (_request(schemas.MfaProofRequest, code=code, recovery_code=recovery_code)
+                if code or recovery_code else None)
+        return await self._call("POST", "/auth/mfa/enroll", schemas.MfaEnrollResponse, body=body)
+
+    async def mfa_enroll_confirm(self, code: str) -> list[str]:
+        body = _request(schemas.MfaConfirmRequest, code=code)
+        answer = await self._call("POST", "/auth/mfa/enroll/confirm", schemas.RecoveryCodesResponse, body=body)
+        return list(answer.recovery_codes)
+
+    async def regenerate_recovery_codes(self, code: str | None = None, recovery_code: str | None = None) -> list[str]:
+        body = _request(schemas.MfaProofRequest, code=code, recovery_code=recovery_code)
+        answer = await self._call("POST", "/auth/mfa/recovery-codes", schemas.RecoveryCodesResponse, body=body)
+        return list(answer.recovery_codes)
+
+    async def refresh(self) -> Tokens:
+        if self.tokens is None:
+            raise ApiError("unauthorized", 401)
+        body = _request(schemas.RefreshRequest, refresh_token=self.tokens.refresh_token)
+        try:
+            answer = await self._call("POST", "/auth/refresh", schemas.TokenResponse, body=body, auth=False)
+        except ApiError as error:
+            if not error.retryable:  # the refresh token is dead: forget it
+                await self._set_tokens(None)
+            raise
+        tokens = _tokens(answer)
+        await self._set_tokens(tokens)
+        return tokens
+
+    async def resume(self, refresh_token: str) -> Tokens:
+        """Sign in again with a saved refresh token (it is rotated)."""
+        self.tokens = Tokens(access_token="", refresh_token=refresh_token, expires_at=0)
+        return await self.refresh()
+
+    async def logout(self) -> None:
+        """End this session on the server (best effort) and forget the tokens."""
+        try:
+            if self.tokens is not None:
+                await self._call("POST", "/auth/logout", None)
+        except ApiError:
+            pass  # signing out locally must always work, even offline
+        finally:
+            await self._set_tokens(None)
+
+    async def me(self) -> schemas.MeResponse:
+        return await self._call("GET", "/auth/me", schemas.MeResponse)
+
+    async def my_sessions(self) -> list[schemas.SessionInfo]:
+        return await self._call("GET", "/auth/sessions", _SESSION_LIST)
+
+    async def revoke_my_session(self, session_id: str) -> None:
+        await self._call("DELETE", f"/auth/sessions/{_path_segment(session_id)}", None)
+
+    # -- licensing ----------------------------------------------------------------------
+
+    async def licenses(self):
+        return await self._call("GET", "/licenses", schemas.LicenseList)
+
+    async def activate_license(self, license_key: str):
+        body = _request(schemas.ActivateLicenseRequest, license_key=license_key)
+        return await self._call("POST", "/licenses/activate", schemas.LicenseInfo, body=body)
+
+    async def acquire_seat(self, hardware_id: str, device_name: str, kind: str = "desktop",
+                           license_key: str | None = None):
+        body = _request(schemas.AcquireSeatRequest, hardware_id=hardware_id, device_name=device_name[:200],
+                        kind=kind, license_key=license_key)
+        return await self._call("POST", "/licenses/acquire", schemas.SeatLease, body=body)
+
+    async def heartbeat(self, seat_id: str):
+        body = _request(schemas.SeatRequest, seat_id=seat_id)
+        return await self._call("PUT", "/licenses/heartbeat", schemas.SeatLease, body=body)
+
+    async def release_seat(self, seat_id: str) -> None:
+        body = _request(schemas.SeatRequest, seat_id=seat_id)
+        await self._call("DELETE", "/licenses/release", None, body=body)
+
+    async def jwks(self) -> schemas.Jwks:
+        return await self._call("GET", "/.well-known/jwks.json", schemas.Jwks, auth=False)
+
+    async def record_command(self, count: int = 1):
+        body = _request(schemas.CommandUsageRequest, count=count)
+        return await self._call("POST", "/usage/commands", schemas.CommandUsage, body=body)
+
+
+def _request(model: type[BaseModel], **values) -> BaseModel:
+    """Build a request model; what the user typed wrong becomes per-field words, not a
+    pydantic dump (which would echo the value, maybe a password)."""
+    try:
+        return model(**values)
+    except ValidationError as error:
+        fields = {}
+        for item in error.errors():
+            name = next((str(p) for p in reversed(item.get("loc", ())) if str(p) in _FIELD_WORDS), None)
+            if name:
+                fields[name] = _FIELD_WORDS[name]
+        raise ApiError("validation_error", None, fields=fields) from None
+
+
+def _path_segment(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        raise ApiError("not_found", None)
+    return value

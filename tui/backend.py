@@ -1,0 +1,43 @@
+"""The embedded CODITECT Cloud API: the one place in tui/ that imports the server app.
+
+Embedded mode runs the real server in-process over httpx.ASGITransport, with its
+SQLite database, keys and outbox under the data dir. Importing FastAPI and creating
+the tables takes a moment, so the app calls this from a worker after the first frame.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from tui.config import AppConfig, ensure_private_dir
+
+# The address the embedded server sees for its (only) client: loopback.
+EMBEDDED_CLIENT = ("127.0.0.1", 0)
+
+
+async def make_transport(config: AppConfig) -> httpx.AsyncBaseTransport | None:
+    """An in-process transport to a started embedded server, or None for a remote API."""
+    if not config.embedded:
+        return None
+    from server.app import create_app
+    from server.config import Settings
+
+    ensure_private_dir(config.data_dir)
+    settings = Settings(data_dir=config.data_dir, **config.server_overrides)
+    app = create_app(settings)
+    await app.state.runtime.start()
+    return httpx.ASGITransport(app=app, client=EMBEDDED_CLIENT)
+
+
+def embedded_runtime(transport: httpx.AsyncBaseTransport | None):
+    """The server Runtime behind an embedded transport (None for a remote API)."""
+    app = getattr(transport, "app", None)
+    state = getattr(app, "state", None)
+    return getattr(state, "runtime", None)
+
+
+async def close_transport(transport: httpx.AsyncBaseTransport | None) -> None:
+    """Release the embedded server's database connections (no-op for a remote API)."""
+    runtime = embedded_runtime(transport)
+    if runtime is not None:
+        await runtime.close()

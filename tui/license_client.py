@@ -1,0 +1,195 @@
+"""This machine's seat: acquire, heartbeat, offline grace, release.
+
+The lease (a signed JWT from the server) and the server's JWKS are cached in
+data_dir/lease.json (0600), so after 3 failed heartbeats the console keeps working
+offline for as long as the lease is valid (7 days from the last heartbeat), checked
+against the cached keys with server.schemas.lease.verify_lease. The app runs the
+timer (every `heartbeat_interval_s`) and calls `heartbeat()`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tui.api import ApiClient, ApiError
+from tui.config import AppConfig, read_json, write_private_file
+from tui.hardware import device_name, hardware_id
+
+LEASE_FILE = "lease.json"
+FAILURES_BEFORE_OFFLINE = 3
+OFFLINE_RETRY_S = 3600  # while offline, try the server hourly
+DEFAULT_HEARTBEAT_S = 300
+
+
+@dataclass(frozen=True)
+class LeaseStatus:
+    state: str = "none"  # none | online | offline | lost
+    valid_until: datetime | None = None
+    seat_id: str | None = None
+    tier: str | None = None
+    license_key: str | None = None
+    seats_used: int | None = None
+    seats_total: int | None = None
+    daily_limit: int | None = None
+    reason: str | None = None  # plain words for "offline" and "lost"
+
+    @property
+    def has_seat(self) -> bool:
+        return self.state in ("online", "offline")
+
+    def describe(self) -> str:
+        until = self.valid_until.strftime("%Y-%m-%d %H:%M UTC") if self.valid_until else "?"
+        return {
+            "none": "No seat on this machine yet.",
+            "online": f"Seat active (lease valid until {until}).",
+            "offline": f"Offline — valid until {until}.",
+            "lost": self.reason or "This machine's seat was lost.",
+        }[self.state]
+
+
+class LicenseClient:
+    def __init__(self, api: ApiClient, config: AppConfig, *, clock=time.time) -> None:
+        self.api = api
+        self.config = config
+        self.path: Path = config.data_dir / LEASE_FILE
+        self._clock = clock
+        self._failures = 0
+        self._status = LeaseStatus()
+        self.hardware_id = hardware_id(config.data_dir)
+        self.device_name = device_name()
+        self.owner: str | None = None  # "<server scope>|<user id>" the cached lease belongs to
+        self._server_interval = DEFAULT_HEARTBEAT_S
+
+    @property
+    def heartbeat_interval_s(self) -> int:
+        return OFFLINE_RETRY_S if self._status.state == "offline" else self._server_interval
+
+    def status(self) -> LeaseStatus:
+        return self._status
+
+    # -- actions ------------------------------------------------------------------------
+
+    async def acquire(self, license_key: str | None = None) -> LeaseStatus:
+        lease = await self.api.acquire_seat(self.hardware_id, self.device_name, "desktop", license_key)
+        jwks = await self.api.jwks()
+        self._server_interval = int(lease.heartbeat_interval_s)
+        self._failures = 0
+        self._save(lease.seat_id, lease.lease_token, jwks.model_dump(mode="json"), license_key)
+        return await self._online(lease.seat_id, lease.lease_token, license_key)
+
+    async def heartbeat(self) -> LeaseStatus:
+        """One heartbeat. Unreachable server: counts a failure (offline after 3).
+        Seat gone: state "lost". Other errors (e.g. signed out) are raised."""
+        cached = self._cache()
+        if not cached:
+            self._status = LeaseStatus()
+            return self._status
+        try:
+            lease = await self.api.heartbeat(cached["seat_id"])
+        except ApiError as error:
+            if error.code == "seat_gone":
+                return self._lost(error.message)
+            if not error.retryable:
+                raise
+            self._failures += 1
+            if self._failures >= FAILURES_BEFORE_OFFLINE or self._status.state == "offline":
+                return self.check_offline()
+            return self._status
+        self._failures = 0
+        self._server_interval = int(lease.heartbeat_interval_s)
+        self._save(lease.seat_id, lease.lease_token, cached["jwks"], cached.get("license_key"))
+        return await self._online(lease.seat_id, lease.lease_token, cached.get("license_key"))
+
+    async def release(self) -> None:
+        """Give the seat back (best effort: the server reclaims it after its TTL anyway)."""
+        cached = self._cache()
+        self.path.unlink(missing_ok=True)
+        self._status = LeaseStatus()
+        if cached:
+            try:
+                await self.api.release_seat(cached["seat_id"])
+            except ApiError:
+                pass
+
+    def check_offline(self) -> LeaseStatus:
+        """The cached lease verified offline against the cached JWKS (no request)."""
+        cached = self._cache()
+        if not cached:
+            self._status = LeaseStatus()
+            return self._status
+        check = self._verify(cached["lease_token"], cached["jwks"])
+        if not check.valid:
+            return self._lost(f"The saved license lease cannot be used offline: {check.reason}. "
+                              "Connect to the server to acquire a seat again.")
+        claims = check.claims or {}
+        self._status = LeaseStatus(
+            state="offline", valid_until=check.expires_at, seat_id=cached["seat_id"], tier=claims.get("tier"),
+            license_key=claims.get("license_key"),
+            seats_used=self._status.seats_used, seats_total=self._status.seats_total,
+            daily_limit=self._status.daily_limit,
+            reason="The license server cannot be reached; working offline.",
+        )
+        return self._status
+
+    async def restore(self) -> LeaseStatus:
+        """On start: a cached lease is resumed with a heartbeat (or verified offline)."""
+        if not self._cache():
+            self._status = LeaseStatus()
+            return self._status
+        self._failures = FAILURES_BEFORE_OFFLINE - 1  # one unanswered heartbeat at start -> offline
+        status = await self.heartbeat()
+        if status.state != "offline":
+            self._failures = 0
+        return status
+
+    # -- internals ----------------------------------------------------------------------
+
+    async def _online(self, seat_id: str, lease_token: str, license_key: str | None) -> LeaseStatus:
+        cached = self._cache() or {}
+        check = self._verify(lease_token, cached.get("jwks", {}))
+        claims = check.claims or {}
+        key = claims.get("license_key") or license_key
+        info = await self._license_info(key)
+        self._status = LeaseStatus(
+            state="online", seat_id=seat_id, tier=claims.get("tier"), license_key=key,
+            valid_until=check.expires_at,
+            seats_used=getattr(info, "seats_used", None), seats_total=getattr(info, "seats", None),
+            daily_limit=getattr(info, "daily_limit", None),
+        )
+        return self._status
+
+    def _verify(self, lease_token: str, jwks: dict):
+        from server.schemas.lease import verify_lease
+
+        now = datetime.fromtimestamp(self._clock(), timezone.utc)
+        return verify_lease(lease_token, jwks, hardware_id=self.hardware_id, now=now)
+
+    async def _license_info(self, key: str | None):
+        try:
+            listing = await self.api.licenses()
+        except ApiError as error:
+            if error.retryable:
+                return None
+            raise
+        return next((lic for lic in listing.licenses if lic.key == key), None)
+
+    def _lost(self, reason: str) -> LeaseStatus:
+        self.path.unlink(missing_ok=True)
+        self._failures = 0
+        self._status = replace(LeaseStatus(), state="lost", reason=reason)
+        return self._status
+
+    def _cache(self) -> dict | None:
+        data = read_json(self.path)
+        if data.get("owner") != self.owner or not all(k in data for k in ("seat_id", "lease_token", "jwks")):
+            return None
+        return data
+
+    def _save(self, seat_id: str, lease_token: str, jwks: dict, license_key: str | None) -> None:
+        payload = {"owner": self.owner, "seat_id": seat_id, "lease_token": lease_token, "jwks": jwks,
+                   "license_key": license_key}
+        write_private_file(self.path, json.dumps(payload, indent=2))

@@ -1,0 +1,320 @@
+"""AccountSession: the signed-in account as the app sees it.
+
+Ties the API client, the credential store and the license client together; every
+action returns the new AccountState, from which tui.onboarding.next_step picks the
+screen. The app creates one session and calls start() in a worker (start builds the
+embedded server, which must not delay the first frame).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from server import schemas
+from server.schemas.license_key import LicenseKeyError, parse_license_key
+from tui import backend
+from tui.api import ApiClient, ApiError, Tokens
+from tui.config import AppConfig, load_preferences, save_preferences, write_private_file
+from tui.credentials import CredentialStore
+from tui.hardware import device_name
+from tui.install_choice import save_choice, saved_choice
+from tui.license_client import LeaseStatus, LicenseClient
+from tui.onboarding import AccountState
+
+# After one of these the saved sign-in is worthless: forget it, back to the welcome screen.
+SIGNED_OUT_CODES = frozenset({"session_revoked", "refresh_reused", "token_expired", "token_invalid",
+                              "unauthorized", "account_disabled"})
+_SIX_DIGITS = re.compile(r"^\s*\d{3}\s?\d{3}\s*$")
+
+
+class AccountSession:
+    def __init__(self, config: AppConfig, credentials: CredentialStore | None = None) -> None:
+        self.config = config
+        self.credentials = credentials or CredentialStore(config)
+        self.api: ApiClient | None = None
+        self.license: LicenseClient | None = None
+        self.me: schemas.MeResponse | None = None
+        self.transport = None
+        self.pending_recovery_codes: list[str] | None = None  # shown once, kept in memory only
+        self._account: str | None = None
+        self._mfa_token: str | None = None
+        self._password: str | None = None  # between register/login and verify only
+        self._start_lock = asyncio.Lock()
+
+    @property
+    def scope(self) -> str:
+        """Which server a saved sign-in belongs to (embedded servers differ by data dir)."""
+        return self.config.api_url or f"embedded:{self.config.data_dir}"
+
+    @property
+    def started(self) -> bool:
+        return self.api is not None
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    async def start(self) -> AccountState:
+        """Start the embedded server if needed and resume a saved sign-in.
+
+        Raises ServerUnreachable (retry possible) when the server cannot be reached."""
+        async with self._start_lock:
+            if self.api is None:
+                self.transport = await backend.make_transport(self.config)
+                self.api = ApiClient(self.config.base_url, self.transport)
+                self.api.on_tokens = self._tokens_changed
+                self.license = LicenseClient(self.api, self.config)
+        if self.me is not None:
+            return self.state()
+        account = await asyncio.to_thread(self.credentials.last_account, self.scope)
+        token = account and await asyncio.to_thread(self.credentials.get, self.scope, account)
+        if not token:
+            return self.state()
+        self._account = account
+        try:
+            await self.api.resume(token)
+            await self._load_account()
+        except ApiError as error:
+            if error.retryable:
+                raise
+            await self._forget_sign_in()
+        return self.state()
+
+    async def close(self) -> None:
+        if self.api is not None:
+            await self.api.aclose()
+        await backend.close_transport(self.transport)
+
+    def state(self) -> AccountState:
+        prefs = load_preferences(self.config)
+        me = self.me
+        return AccountState(
+            signed_in=me is not None,
+            email_verified=bool(me and me.email_verified) or self._verified_waiting_login(prefs),
+            mfa_enrolled=bool(me and me.mfa_enrolled),
+            recovery_codes_pending=bool(me and me.user_id in prefs.get("recovery_codes_unconfirmed", [])),
+            has_seat=bool(self.license and self.license.status().has_seat),
+            install_choice=saved_choice(self.config),
+            role=me.role if me else None,
+            pending_verification=None if me else self.pending_email,
+            mfa_pending=self._mfa_token is not None,
+        )
+
+    @property
+    def pending_email(self) -> str | None:
+        value = load_preferences(self.config).get("pending_verification", {}).get(self.scope)
+        return value if isinstance(value, str) else None
+
+    # -- register and verify ----------------------------------------------------------------
+
+    async def register(self, email: str, password: str, full_name: str, organization: str) -> AccountState:
+        await self.api.register(email, password, full_name, organization)
+        self._password = password
+        self._account = _normal_email(email)
+        self._set_pending(self._account)
+        return self.state()
+
+    async def verify(self, code_or_token: str) -> AccountState:
+        """A 6-digit code (for the pending email) or the link token pasted from the mail.
+        Signs in at once when the password is still known from this run."""
+        email = self.pending_email
+        if _SIX_DIGITS.match(code_or_token) and email:
+            await self.api.verify_email(email, code_or_token.replace(" ", "").strip())
+        else:
+            await self.api.verify_email_link(code_or_token)
+        self._set_pending(None)
+        save_preferences(self.config, verified_waiting_login=email)
+        if self._password and email:
+            password, self._password = self._password, None
+            await self.login(email, password)
+        return self.state()
+
+    async def resend(self) -> None:
+        email = self.pending_email
+        if not email:
+            raise ApiError("validation_error", fields={"email": "Enter a valid email address."})
+        await self.api.resend_verification(email)
+
+    # -- sign in ----------------------------------------------------------------------------
+
+    async def login(self, email: str, password: str) -> str | AccountState:
+        """-> "mfa" when the second factor is needed, else the new state."""
+        email = _normal_email(email)
+        hardware = self.license.hardware_id if self.license else None
+        try:
+            result = await self.api.login(email, password, device_name(), hardware)
+        except ApiError as error:
+            if error.code == "email_not_verified":
+                self._password = password
+                self._set_pending(email)
+                await self.api.resend_verification(email)
+            raise
+        self._account = email
+        self._password = None
+        if result.mfa_required:
+            self._mfa_token = result.mfa_token
+            return "mfa"
+        await self._after_sign_in(result.tokens)
+        return self.state()
+
+    async def mfa(self, code: str | None = None, recovery_code: str | None = None) -> AccountState:
+        if self._mfa_token is None:
+            raise ApiError("mfa_token_invalid")
+        try:
+            tokens = await self.api.mfa_challenge(self._mfa_token, code=code, recovery_code=recovery_code)
+        except ApiError as error:
+            if error.code in ("mfa_token_invalid", "rate_limited"):
+                self._mfa_token = None
+            raise
+        self._mfa_token = None
+        await self._after_sign_in(tokens)
+        return self.state()
+
+    def cancel_mfa(self) -> AccountState:
+        self._mfa_token = None
+        return self.state()
+
+    # -- MFA enrolment and recovery codes ----------------------------------------------------
+
+    async def enroll(self) -> tuple[str, str]:
+        """-> (secret, otpauth URI) for the QR code."""
+        answer = await self._guard(self.api.mfa_enroll())
+        return answer.secret, answer.otpauth_uri
+
+    async def confirm_enroll(self, code: str) -> list[str]:
+        codes = await self._guard(self.api.mfa_enroll_confirm(code))
+        await self._load_account()
+        self._recovery_codes_issued(codes)
+        return codes
+
+    async def regenerate_recovery_codes(self, code: str | None = None, recovery_code: str | None = None) -> list[str]:
+        codes = await self._guard(self.api.regenerate_recovery_codes(code, recovery_code))
+        self._recovery_codes_issued(codes)
+        return codes
+
+    def acknowledge_recovery_codes(self) -> AccountState:
+        """The user said "I have saved them"."""
+        self.pending_recovery_codes = None
+        prefs = load_preferences(self.config)
+        pending = [u for u in prefs.get("recovery_codes_unconfirmed", []) if self.me and u != self.me.user_id]
+        save_preferences(self.config, recovery_codes_unconfirmed=pending)
+        return self.state()
+
+    @staticmethod
+    def save_recovery_codes(path: Path | str, codes: list[str]) -> Path:
+        """Write the codes to `path`, readable only by the user (0600)."""
+        path = Path(path).expanduser()
+        text = "CODITECT recovery codes (each works once)\n\n" + "\n".join(codes) + "\n"
+        write_private_file(path, text)
+        return path
+
+    # -- license and install ----------------------------------------------------------------
+
+    async def activate_license(self, license_key: str) -> LeaseStatus:
+        """Bind a key to the organization (checked locally first) and take a seat of it."""
+        try:
+            key, tier = parse_license_key(license_key)
+        except LicenseKeyError as error:
+            raise ApiError("license_key_invalid", message=str(error)) from None
+        await self._guard(self.api.activate_license(key))
+        return await self.acquire_seat(key)
+
+    async def acquire_seat(self, license_key: str | None = None) -> LeaseStatus:
+        return await self._guard(self.license.acquire(license_key))
+
+    async def heartbeat(self) -> LeaseStatus:
+        return await self._guard(self.license.heartbeat())
+
+    def choose_install(self, choice: str) -> AccountState:
+        save_choice(self.config, choice)
+        return self.state()
+
+    # -- home ---------------------------------------------------------------------------------
+
+    async def refresh_account(self) -> AccountState:
+        await self._guard(self._load_account())
+        return self.state()
+
+    async def sessions(self) -> list[schemas.SessionInfo]:
+        return await self._guard(self.api.my_sessions())
+
+    async def revoke_session(self, session_id: str) -> None:
+        await self._guard(self.api.revoke_my_session(session_id))
+
+    async def licenses(self):
+        return await self._guard(self.api.licenses())
+
+    async def logout(self) -> AccountState:
+        """Give back the seat, end the session on the server, forget the saved sign-in."""
+        if self.license is not None:
+            await self.license.release()
+        if self.api is not None:
+            await self.api.logout()
+        await self._forget_sign_in()
+        return self.state()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    async def _guard(self, awaitable):
+        try:
+            return await awaitable
+        except ApiError as error:
+            if error.code in SIGNED_OUT_CODES:
+                await self._forget_sign_in()
+            raise
+
+    async def _after_sign_in(self, tokens: Tokens) -> None:
+        save_preferences(self.config, verified_waiting_login=None)
+        await self._save_refresh_token(tokens)
+        await self._load_account()
+
+    async def _load_account(self) -> None:
+        self.me = await self.api.me()
+        self._account = self.me.email
+        if self.license.owner != self._owner():
+            self.license.owner = self._owner()
+            await self.license.restore()
+
+    def _owner(self) -> str | None:
+        return f"{self.scope}|{self.me.user_id}" if self.me else None
+
+    async def _tokens_changed(self, tokens: Tokens | None) -> None:
+        if tokens is not None and self._account:
+            await self._save_refresh_token(tokens)
+
+    async def _save_refresh_token(self, tokens: Tokens) -> None:
+        if self._account:
+            await asyncio.to_thread(self.credentials.set, self.scope, self._account, tokens.refresh_token)
+
+    async def _forget_sign_in(self) -> None:
+        if self._account:
+            await asyncio.to_thread(self.credentials.delete, self.scope, self._account)
+        if self.api is not None:
+            self.api.tokens = None
+        if self.license is not None:
+            self.license.owner = None
+        self.me = None
+        self._mfa_token = None
+        self.pending_recovery_codes = None
+
+    def _set_pending(self, email: str | None) -> None:
+        pending = dict(load_preferences(self.config).get("pending_verification", {}))
+        if email:
+            pending[self.scope] = email
+        else:
+            pending.pop(self.scope, None)
+        save_preferences(self.config, pending_verification=pending)
+
+    def _verified_waiting_login(self, prefs: dict) -> bool:
+        return self.me is None and bool(prefs.get("verified_waiting_login"))
+
+    def _recovery_codes_issued(self, codes: list[str]) -> None:
+        self.pending_recovery_codes = list(codes)
+        prefs = load_preferences(self.config)
+        pending = set(prefs.get("recovery_codes_unconfirmed", []))
+        pending.add(self.me.user_id)
+        save_preferences(self.config, recovery_codes_unconfirmed=sorted(pending))
+
+
+def _normal_email(email: str) -> str:
+    return email.strip().lower()
