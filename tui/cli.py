@@ -56,3 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from tui.run import run_app
 
     return run_app(args)
+
+
+if __name__ == "__main__":  # `python -m tui.cli ...` (the live_server test fixture runs this)
+    raise SystemExit(main())
