@@ -1,0 +1,113 @@
+"""Who may call the admin API: owner/admin of the tenant with MFA, nobody else; and an
+admin never reaches another tenant's rows (404, exactly like an id that does not exist)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.server.admin_world import API, acquire, make_org
+from tests.server.principals import make_principal
+
+# Every admin route, with ids filled in from the target org. The coverage test below
+# fails when a route is added to the router without being added here.
+ROUTES = [
+    ("GET", "/admin/seats", None),
+    ("DELETE", "/admin/seats/{seat_id}", None),
+    ("GET", "/admin/sessions", None),
+    ("DELETE", "/admin/sessions/{session_id}", None),
+    ("POST", "/admin/users/{user_id}/revoke-sessions", None),
+    ("GET", "/admin/users", None),
+    ("PATCH", "/admin/users/{user_id}", {"disabled": True}),
+    ("POST", "/admin/users/{user_id}/reset-mfa", None),
+    ("POST", "/admin/invitations", {"email": "new.hire@example.com", "role": "member"}),
+    ("GET", "/admin/quotas", None),
+    ("PUT", "/admin/quotas/default", {"daily_limit": 1}),
+    ("PUT", "/admin/quotas/{user_id}", {"daily_limit": 1}),
+    ("GET", "/admin/audit", None),
+]
+ID_ROUTES = [r for r in ROUTES if "{" in r[1]] + [("GET", "/admin/sessions?user_id={user_id}", None)]
+
+
+def test_every_admin_route_is_in_the_matrix(app):
+    served = {
+        (method.upper(), path.removeprefix(API))
+        for path, operations in app.openapi()["paths"].items() if path.startswith(f"{API}/admin")
+        for method in operations
+    }
+    assert served == {(method, path) for method, path, _ in ROUTES}
+
+
+@pytest.fixture
+async def orgs(app, client):
+    a, b = await make_org(app, "alpha"), await make_org(app, "beta")
+    b.seat_id = await acquire(client, b.member, "hw-beta-1")
+    return a, b
+
+
+async def call(client, method, template, body, headers, org):
+    path = API + template.format(seat_id=getattr(org, "seat_id", "0" * 32), session_id=org.member["session_id"],
+                                 user_id=org.member["user_id"])
+    return await client.request(method, path, headers=headers, json=body)
+
+
+@pytest.mark.parametrize("method,template,body", ROUTES)
+async def test_member_is_forbidden(client, orgs, method, template, body):
+    a, _ = orgs
+    r = await call(client, method, template, body, a.member["headers"], a)
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("method,template,body", ROUTES)
+async def test_support_is_forbidden_even_to_read(app, client, orgs, method, template, body):
+    a, _ = orgs
+    support = await make_principal(app, role="support")
+    r = await call(client, method, template, body, support["headers"], a)
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("method,template,body", ROUTES)
+async def test_admin_without_mfa_is_refused(app, client, orgs, method, template, body):
+    a, _ = orgs
+    no_mfa = await make_principal(app, role="owner", tenant_id=a.tenant_id, mfa=False)
+    r = await call(client, method, template, body, no_mfa["headers"], a)
+    assert r.status_code == 403 and r.json()["code"] == "mfa_required"
+
+
+@pytest.mark.parametrize("method,template,body", ROUTES)
+async def test_anonymous_is_unauthorized(client, orgs, method, template, body):
+    a, _ = orgs
+    r = await call(client, method, template, body, {}, a)
+    assert r.status_code == 401
+
+
+@pytest.mark.parametrize("role", ["owner", "admin"])
+@pytest.mark.parametrize("method,template,body", ID_ROUTES)
+async def test_other_tenants_ids_are_not_found(client, orgs, role, method, template, body):
+    a, b = orgs
+    actor = a.owner if role == "owner" else a.admin
+    r = await call(client, method, template, body, actor["headers"], b)
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    # Nothing of tenant B moved: its member is still signed in and still holds the seat.
+    r = await client.get(f"{API}/admin/seats", headers=b.owner["headers"])
+    assert [(s["id"], s["live"]) for s in r.json()["seats"]] == [(b.seat_id, True)]
+    r = await client.get(f"{API}/admin/users", headers=b.owner["headers"])
+    assert {u["email"]: u["disabled"] for u in r.json()["users"]}["dev@beta.example"] is False
+    r = await client.put(f"{API}/licenses/heartbeat", headers=b.member["headers"], json={"seat_id": b.seat_id})
+    assert r.status_code == 200
+
+
+async def test_lists_show_only_the_callers_tenant(client, orgs):
+    a, b = orgs
+    headers = a.admin["headers"]
+    users = (await client.get(f"{API}/admin/users", headers=headers)).json()["users"]
+    assert {u["email"] for u in users} == {"owner@alpha.example", "admin@alpha.example", "dev@alpha.example"}
+    sessions = (await client.get(f"{API}/admin/sessions", headers=headers)).json()["sessions"]
+    assert {s["user_email"].split("@")[1] for s in sessions} == {"alpha.example"}
+    assert (await client.get(f"{API}/admin/seats", headers=headers)).json()["seats"] == []
+    quotas = (await client.get(f"{API}/admin/quotas", headers=headers)).json()["users"]
+    assert {q["email"].split("@")[1] for q in quotas} == {"alpha.example"}
+    # Tenant B's seat acquisition is in B's trail, not in A's.
+    events = (await client.get(f"{API}/admin/audit", headers=headers)).json()["events"]
+    assert all("beta" not in str(e) for e in events)
+    b_events = (await client.get(f"{API}/admin/audit", headers=b.admin["headers"])).json()["events"]
+    assert b_events, "tenant B's own trail must not be empty (the seat acquisition is audited)"
