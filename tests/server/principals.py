@@ -77,3 +77,13 @@ async def make_license(app, tier: str = "pro", *, tenant_id: str | None = None, 
         lic = await create_license(db, runtime.clock, tier, tenant_id=tenant_id, **fields)
         await db.commit()
         return lic.key
+
+
+def app_beside(live_server_data_dir, database_url):
+    """An app object over a live server's database and keys (real clock), to make principals
+    and licenses for tests that talk to that server over HTTP."""
+    from server.app import create_app
+    from server.config import Settings
+
+    return create_app(Settings(data_dir=live_server_data_dir, database_url=database_url,
+                               argon2_time_cost=1, argon2_memory_kib=8192))
