@@ -48,6 +48,12 @@ _WORDS: dict[str, str] = {
     "refresh_reused": "For your safety this session was ended. Sign in again.",
     "token_expired": "Your sign-in has expired. Sign in again.",
     "token_invalid": "Your sign-in is not valid any more. Sign in again.",
+    "refresh_invalid": "Your saved sign-in is not valid any more. Sign in again.",
+    "refresh_expired": "Your sign-in has expired (30 days). Sign in again.",
+    "invalid_token": "This link is not valid any more: links work once, for 15 minutes. Ask for a new mail.",
+    "mfa_proof_required": "Confirm with a code from your current authenticator app first.",
+    "no_pending_enrollment": "Start the authenticator set-up again.",
+    "seat_not_found": "This machine holds no seat. Acquire one.",
     "unauthorized": "Sign in first.",
     "account_disabled": "This account is disabled. Ask your administrator.",
     "forbidden": "Your role does not allow this.",
@@ -74,6 +80,14 @@ _FIELD_WORDS: dict[str, str] = {
 
 
 _SESSION_LIST = TypeAdapter(list[schemas.SessionInfo])
+
+
+_WEAK_PASSWORD: dict[str, str] = {
+    "too_short": "Use at least 12 characters.",
+    "too_long": "Use at most 128 characters.",
+    "common": "This password is too common or too easy to guess. Try a few unrelated words.",
+    "personal": "Don't build the password from your name, email, organization or the product name.",
+}
 
 
 def describe(code: str, *, retry_after: int | None = None) -> str:
@@ -176,8 +190,12 @@ def error_from_response(response: httpx.Response) -> ApiError:
             raise TypeError
     except (ValueError, KeyError, TypeError):
         return ServerUnreachable("bad_answer", response.status_code)
-    return ApiError(code, response.status_code, retry_after=_retry_after(response, body),
-                    fields=_field_messages(body) if code == "validation_error" else None)
+    fields = _field_messages(body) if code == "validation_error" else {}
+    message = None
+    if code == "weak_password" and body.get("reason") in _WEAK_PASSWORD:
+        message = fields["password"] = _WEAK_PASSWORD[body["reason"]]
+    return ApiError(code, response.status_code, message=message, retry_after=_retry_after(response, body),
+                    fields=fields)
 
 
 class ApiClient:
@@ -353,20 +371,20 @@ class ApiClient:
 
     # -- licensing ----------------------------------------------------------------------
 
-    async def licenses(self):
-        return await self._call("GET", "/licenses", schemas.LicenseList)
+    async def licenses(self) -> schemas.LicensesResponse:
+        return await self._call("GET", "/licenses", schemas.LicensesResponse)
 
-    async def activate_license(self, license_key: str):
+    async def activate_license(self, license_key: str) -> schemas.LicenseInfo:
         body = _request(schemas.ActivateLicenseRequest, license_key=license_key)
         return await self._call("POST", "/licenses/activate", schemas.LicenseInfo, body=body)
 
     async def acquire_seat(self, hardware_id: str, device_name: str, kind: str = "desktop",
-                           license_key: str | None = None):
+                           license_key: str | None = None) -> schemas.SeatLease:
         body = _request(schemas.AcquireSeatRequest, hardware_id=hardware_id, device_name=device_name[:200],
                         kind=kind, license_key=license_key)
         return await self._call("POST", "/licenses/acquire", schemas.SeatLease, body=body)
 
-    async def heartbeat(self, seat_id: str):
+    async def heartbeat(self, seat_id: str) -> schemas.SeatLease:
         body = _request(schemas.SeatRequest, seat_id=seat_id)
         return await self._call("PUT", "/licenses/heartbeat", schemas.SeatLease, body=body)
 
@@ -377,9 +395,9 @@ class ApiClient:
     async def jwks(self) -> schemas.Jwks:
         return await self._call("GET", "/.well-known/jwks.json", schemas.Jwks, auth=False)
 
-    async def record_command(self, count: int = 1):
+    async def record_command(self, count: int = 1) -> schemas.CommandUsageResponse:
         body = _request(schemas.CommandUsageRequest, count=count)
-        return await self._call("POST", "/usage/commands", schemas.CommandUsage, body=body)
+        return await self._call("POST", "/usage/commands", schemas.CommandUsageResponse, body=body)
 
 
 def _request(model: type[BaseModel], **values) -> BaseModel:

@@ -24,10 +24,12 @@ class InstallOption:
     why_not: str | None = None
 
 
-def options(platform: str | None = None, which=shutil.which) -> list[InstallOption]:
+def options(platform: str | None = None) -> list[InstallOption]:
+    """What this machine supports (`platform` defaults to sys.platform; docker is
+    looked up on PATH)."""
     platform = sys.platform if platform is None else platform
     on_mac = platform == "darwin"
-    has_docker = which("docker") is not None
+    has_docker = shutil.which("docker") is not None
     return [
         InstallOption(
             id="macos",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,6 +23,16 @@ LEASE_FILE = "lease.json"
 FAILURES_BEFORE_OFFLINE = 3
 OFFLINE_RETRY_S = 3600  # while offline, try the server hourly
 DEFAULT_HEARTBEAT_S = 300
+
+_AGAIN = " Connect to the server and acquire a seat again."
+_OFFLINE_WORDS = {
+    "expired": "The offline license lease has expired." + _AGAIN,
+    "issued_in_future": "The license lease is dated in the future: check this computer's clock." + _AGAIN,
+    "other_hardware": "The saved license lease belongs to another machine." + _AGAIN,
+    "unknown_kid": "The saved license lease was signed with a key this console does not know." + _AGAIN,
+    "bad_signature": "The saved license lease is not genuine." + _AGAIN,
+    "malformed": "The saved license lease cannot be read." + _AGAIN,
+}
 
 
 @dataclass(frozen=True)
@@ -76,10 +86,8 @@ class LicenseClient:
     async def acquire(self, license_key: str | None = None) -> LeaseStatus:
         lease = await self.api.acquire_seat(self.hardware_id, self.device_name, "desktop", license_key)
         jwks = await self.api.jwks()
-        self._server_interval = int(lease.heartbeat_interval_s)
         self._failures = 0
-        self._save(lease.seat_id, lease.lease_token, jwks.model_dump(mode="json"), license_key)
-        return await self._online(lease.seat_id, lease.lease_token, license_key)
+        return await self._online(lease, jwks.model_dump(mode="json"))
 
     async def heartbeat(self) -> LeaseStatus:
         """One heartbeat. Unreachable server: counts a failure (offline after 3).
@@ -100,9 +108,7 @@ class LicenseClient:
                 return self.check_offline()
             return self._status
         self._failures = 0
-        self._server_interval = int(lease.heartbeat_interval_s)
-        self._save(lease.seat_id, lease.lease_token, cached["jwks"], cached.get("license_key"))
-        return await self._online(lease.seat_id, lease.lease_token, cached.get("license_key"))
+        return await self._online(lease, cached["jwks"])
 
     async def release(self) -> None:
         """Give the seat back (best effort: the server reclaims it after its TTL anyway)."""
@@ -123,8 +129,7 @@ class LicenseClient:
             return self._status
         check = self._verify(cached["lease_token"], cached["jwks"])
         if not check.valid:
-            return self._lost(f"The saved license lease cannot be used offline: {check.reason}. "
-                              "Connect to the server to acquire a seat again.")
+            return self._lost(_OFFLINE_WORDS.get(check.reason, _OFFLINE_WORDS["malformed"]))
         claims = check.claims or {}
         self._status = LeaseStatus(
             state="offline", valid_until=check.expires_at, seat_id=cached["seat_id"], tier=claims.get("tier"),
@@ -148,17 +153,23 @@ class LicenseClient:
 
     # -- internals ----------------------------------------------------------------------
 
-    async def _online(self, seat_id: str, lease_token: str, license_key: str | None) -> LeaseStatus:
-        cached = self._cache() or {}
-        check = self._verify(lease_token, cached.get("jwks", {}))
-        claims = check.claims or {}
-        key = claims.get("license_key") or license_key
-        info = await self._license_info(key)
+    async def _online(self, lease, jwks: dict) -> LeaseStatus:
+        check = self._verify(lease.lease_token, jwks)
+        if check.reason == "unknown_kid":  # the server rotated its key since we cached it
+            jwks = (await self.api.jwks()).model_dump(mode="json")
+            check = self._verify(lease.lease_token, jwks)
+        if not check.valid:  # a lease we could not use offline later is no lease
+            return self._lost(_OFFLINE_WORDS.get(check.reason, _OFFLINE_WORDS["malformed"]))
+        self._server_interval = int(lease.heartbeat_interval_s)
+        write_private_file(self.path, json.dumps({
+            "owner": self.owner, "seat_id": lease.seat_id, "lease_token": lease.lease_token, "jwks": jwks,
+        }, indent=2))
+        info = await self._license_info(lease.license_key)
         self._status = LeaseStatus(
-            state="online", seat_id=seat_id, tier=claims.get("tier"), license_key=key,
+            state="online", seat_id=lease.seat_id, tier=lease.tier, license_key=lease.license_key,
             valid_until=check.expires_at,
-            seats_used=getattr(info, "seats_used", None), seats_total=getattr(info, "seats", None),
-            daily_limit=getattr(info, "daily_limit", None),
+            seats_used=info.seats_used if info else None, seats_total=info.seats_total if info else None,
+            daily_limit=info.daily_limit if info else None,
         )
         return self._status
 
@@ -180,7 +191,7 @@ class LicenseClient:
     def _lost(self, reason: str) -> LeaseStatus:
         self.path.unlink(missing_ok=True)
         self._failures = 0
-        self._status = replace(LeaseStatus(), state="lost", reason=reason)
+        self._status = LeaseStatus(state="lost", reason=reason)
         return self._status
 
     def _cache(self) -> dict | None:
@@ -188,8 +199,3 @@ class LicenseClient:
         if data.get("owner") != self.owner or not all(k in data for k in ("seat_id", "lease_token", "jwks")):
             return None
         return data
-
-    def _save(self, seat_id: str, lease_token: str, jwks: dict, license_key: str | None) -> None:
-        payload = {"owner": self.owner, "seat_id": seat_id, "lease_token": lease_token, "jwks": jwks,
-                   "license_key": license_key}
-        write_private_file(self.path, json.dumps(payload, indent=2))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from pathlib import Path
 
 from server import schemas
@@ -24,14 +25,16 @@ from tui.license_client import LeaseStatus, LicenseClient
 from tui.onboarding import AccountState
 
 # After one of these the saved sign-in is worthless: forget it, back to the welcome screen.
-SIGNED_OUT_CODES = frozenset({"session_revoked", "refresh_reused", "token_expired", "token_invalid",
-                              "unauthorized", "account_disabled"})
+SIGNED_OUT_CODES = frozenset({"session_revoked", "refresh_reused", "refresh_invalid", "refresh_expired",
+                              "token_expired", "token_invalid", "unauthorized", "account_disabled"})
 _SIX_DIGITS = re.compile(r"^\s*\d{3}\s?\d{3}\s*$")
 
 
 class AccountSession:
-    def __init__(self, config: AppConfig, credentials: CredentialStore | None = None) -> None:
+    def __init__(self, config: AppConfig, credentials: CredentialStore | None = None, *,
+                 clock=time.time) -> None:
         self.config = config
+        self._clock = clock  # epoch seconds; checks the offline lease (tests pass a frozen one)
         self.credentials = credentials or CredentialStore(config)
         self.api: ApiClient | None = None
         self.license: LicenseClient | None = None
@@ -63,7 +66,7 @@ class AccountSession:
                 self.transport = await backend.make_transport(self.config)
                 self.api = ApiClient(self.config.base_url, self.transport)
                 self.api.on_tokens = self._tokens_changed
-                self.license = LicenseClient(self.api, self.config)
+                self.license = LicenseClient(self.api, self.config, clock=self._clock)
         if self.me is not None:
             return self.state()
         account = await asyncio.to_thread(self.credentials.last_account, self.scope)
@@ -183,6 +186,8 @@ class AccountSession:
 
     async def confirm_enroll(self, code: str) -> list[str]:
         codes = await self._guard(self.api.mfa_enroll_confirm(code))
+        # The session now counts as MFA, but only from its next access token on.
+        await self._guard(self.api.refresh())
         await self._load_account()
         self._recovery_codes_issued(codes)
         return codes

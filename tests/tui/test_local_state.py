@@ -1,0 +1,110 @@
+"""Config, hardware id and install options: what the console knows about this machine."""
+
+import os
+import stat
+import subprocess
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+from tui import hardware
+from tui.config import AppConfig, load_preferences, save_preferences
+from tui.install_choice import options, save_choice, saved_choice
+
+
+def test_config_from_args_and_environment(tmp_path):
+    env = {"CODITECT_API_URL": "https://api.example.com/", "CODITECT_DATA_DIR": str(tmp_path / "d"),
+           "CODITECT_CONFIG_DIR": str(tmp_path / "c")}
+    config = AppConfig.from_args(Namespace(api_url=None, data_dir=None, no_keyring=True), env)
+    assert config.api_url == "https://api.example.com" and not config.embedded
+    assert config.server_label == "api.example.com" and config.outbox_dir is None
+    assert config.data_dir == tmp_path / "d" and config.config_dir == tmp_path / "c" and config.no_keyring
+    flag = AppConfig.from_args(Namespace(api_url="http://10.0.0.5:8765", data_dir=None, no_keyring=False), env)
+    assert flag.api_url == "http://10.0.0.5:8765"  # the flag wins over the environment
+
+
+def test_embedded_is_the_default(tmp_path):
+    config = AppConfig.from_args(Namespace(api_url=None, data_dir=str(tmp_path), no_keyring=False), {})
+    assert config.embedded and config.server_label == "embedded server (this computer)"
+    assert config.outbox_dir == tmp_path / "outbox"
+
+
+def test_preferences_are_merged_and_private(tmp_path):
+    config = AppConfig(data_dir=tmp_path / "d", config_dir=tmp_path / "c")
+    assert load_preferences(config) == {}
+    save_preferences(config, qr_mode="full")
+    save_preferences(config, install_choice="docker")
+    assert load_preferences(config) == {"qr_mode": "full", "install_choice": "docker"}
+    path = config.config_dir / "preferences.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.write_text("not json")
+    assert load_preferences(config) == {}
+
+
+def _hardware_id_in_subprocess(data_dir: Path, env_extra: str = "") -> str:
+    code = f"{env_extra}\nfrom tui.hardware import hardware_id; print(hardware_id({str(data_dir)!r}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    return out.stdout.strip()
+
+
+def test_hardware_id_is_stable_across_calls_and_processes(tmp_path):
+    first = hardware.hardware_id(tmp_path)
+    assert first == hardware.hardware_id(tmp_path)
+    assert first == _hardware_id_in_subprocess(tmp_path)
+    assert len(first) == 64 and int(first, 16) >= 0
+    machine_id = hardware.os_machine_id()
+    if machine_id:  # the raw OS identifier is never sent
+        assert machine_id not in first
+
+
+def test_without_an_os_machine_id_a_persisted_id_is_used(tmp_path, monkeypatch):
+    # A container without /etc/machine-id: the OS files are what is missing.
+    missing = (str(tmp_path / "no-machine-id"),)
+    monkeypatch.setattr(hardware, "_LINUX_ID_FILES", missing)
+    if sys.platform in ("darwin", "win32"):
+        pytest.skip("Linux machine-id files only")
+    first = hardware.hardware_id(tmp_path / "data")
+    stored = tmp_path / "data" / hardware.FALLBACK_FILE
+    assert stored.exists() and stat.S_IMODE(stored.stat().st_mode) == 0o600
+    patch = f"import tui.hardware as h; h._LINUX_ID_FILES = {missing!r}"
+    assert first == hardware.hardware_id(tmp_path / "data") == _hardware_id_in_subprocess(tmp_path / "data", patch)
+    assert first != hardware.hardware_id(tmp_path / "other-data")
+
+
+def test_device_name_names_host_and_system():
+    name = hardware.device_name()
+    assert name and len(name) <= 200 and "(" in name
+
+
+def _path_with(tmp_path, *programs) -> str:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for program in programs:
+        exe = bin_dir / program
+        exe.write_text("#!/bin/sh\nexit 0\n")
+        exe.chmod(0o755)
+    return str(bin_dir)
+
+
+def test_install_options_follow_what_the_machine_has(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", _path_with(tmp_path))
+    mac, docker = options(platform="linux")
+    assert (mac.id, docker.id) == ("macos", "docker")
+    assert not mac.supported and "macOS" in mac.why_not
+    assert not docker.supported and "docker" in docker.why_not
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "docker"))
+    mac, docker = options(platform="darwin")
+    assert mac.supported and mac.why_not is None and docker.supported and docker.why_not is None
+
+
+def test_install_choice_is_stored(tmp_path):
+    config = AppConfig(data_dir=tmp_path / "d", config_dir=tmp_path / "c")
+    assert saved_choice(config) is None
+    save_choice(config, "docker")
+    assert saved_choice(config) == "docker"
+    with pytest.raises(ValueError):
+        save_choice(config, "windows")
+    assert os.path.exists(config.config_dir / "preferences.json")
