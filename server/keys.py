@@ -76,10 +76,12 @@ class SigningKey:
     def sign(self, claims: dict, typ: str = "JWT") -> str:
         return jwt.encode(claims, self._private, algorithm="EdDSA", headers={"kid": self.kid, "typ": typ})
 
-    def verify(self, token: str, *, audience: str | None = None, typ: str = "JWT", **options) -> dict:
+    def verify(self, token: str, *, audience: str | None = None, issuer: str | None = None, typ: str = "JWT",
+               **options) -> dict:
         """Decode and verify; raises jwt.InvalidTokenError on anything wrong.
 
         Only EdDSA is accepted (no `none`, no HS*/RS* confusion) and the `kid` must be ours.
+        `options` are PyJWT verification options (e.g. verify_exp=False).
         """
         header = jwt.get_unverified_header(token)
         if header.get("alg") != "EdDSA" or header.get("kid") != self.kid:
@@ -87,7 +89,7 @@ class SigningKey:
         if header.get("typ") != typ:
             raise jwt.InvalidTokenError("unexpected token type")
         return jwt.decode(
-            token, self._public, algorithms=["EdDSA"], audience=audience,
+            token, self._public, algorithms=["EdDSA"], audience=audience, issuer=issuer,
             options={"require": ["exp", "iat"], **options},
         )
 
