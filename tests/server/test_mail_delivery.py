@@ -1,0 +1,78 @@
+"""Verification mail through a real SMTP server (aiosmtpd on loopback) and the outbox."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.policy
+import os
+import stat
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from server.app import create_app
+from tests.conftest import free_port, reset_database
+from tests.server.flows import API, DEFAULT_PASSWORD, parse_verification_mail, register
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+async def test_registration_mail_is_delivered_over_smtp(settings, smtp_server):
+    controller, inbox = smtp_server
+    smtp_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{controller.port}", outbox_dir=None)
+    app = create_app(smtp_settings)
+    await reset_database(app.state.runtime)
+    try:
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            assert (await register(client, "smtp.user@example.com")).status_code == 201
+            [(recipients, msg)] = inbox.messages
+            assert recipients == ["smtp.user@example.com"]
+            assert msg["Subject"] == "Your CODITECT verification code" and "CODITECT" in msg["From"]
+            code, _token = parse_verification_mail(msg.get_body(("plain",)).get_content())
+            r = await client.post(f"{API}/verify-email", json={"email": "smtp.user@example.com", "code": code})
+            assert r.status_code == 200
+            r = await client.post(f"{API}/login", json={"email": "smtp.user@example.com", "password": DEFAULT_PASSWORD})
+            assert r.status_code == 200
+    finally:
+        await app.state.runtime.close()
+
+
+async def test_unreachable_smtp_server_does_not_lose_the_account(settings):
+    smtp_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_dir=None)
+    app = create_app(smtp_settings)
+    await reset_database(app.state.runtime)
+    try:
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            assert (await register(client, "later@example.com")).status_code == 201
+            assert (await register(client, "later@example.com")).json()["code"] == "email_taken"
+    finally:
+        await app.state.runtime.close()
+
+
+async def test_outbox_mail_is_private_to_its_owner(client, settings):
+    assert (await register(client, "outbox@example.com")).status_code == 201
+    [path] = list(settings.outbox_dir.glob("*.eml"))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "outbox@example.com"
