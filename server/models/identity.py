@@ -96,6 +96,11 @@ class LoginSession(Base):
     __table_args__ = (
         Index("ix_login_sessions_tenant_created", "tenant_id", "created_at", "id"),
         Index("ix_login_sessions_user_created", "user_id", "created_at"),
+        # Covers the admin session search (services/admin_sessions.py): the filter on user,
+        # device name and liveness is evaluated in the index, newest first, without
+        # touching the table until a page of ids is found.
+        Index("ix_login_sessions_tenant_search", "tenant_id", "created_at", "id", "user_id", "device_name",
+              "revoked_at", "expires_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
