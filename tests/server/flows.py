@@ -16,6 +16,7 @@ import email
 import email.policy
 import re
 import secrets
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -49,9 +50,13 @@ def parse_verification_mail(body: str) -> tuple[str, str]:
     return code.group(1) + code.group(2), link.group(1)
 
 
-def read_verification_mail(outbox_dir, to: str | None = None) -> tuple[str, str]:
-    """(code, link token) of the newest verification mail in the outbox."""
-    bodies = mail_bodies(outbox_dir, to)
+def read_verification_mail(outbox_dir, to: str | None = None, wait_s: float = 5.0) -> tuple[str, str]:
+    """(code, link token) of the newest verification mail in the outbox.
+
+    A live server writes the mail just after answering, so this waits up to `wait_s`."""
+    deadline = time.monotonic() + wait_s
+    while not (bodies := mail_bodies(outbox_dir, to)) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert bodies, f"no mail in {_outbox(outbox_dir)}"
     return parse_verification_mail(bodies[-1])
 
