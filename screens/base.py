@@ -1,0 +1,152 @@
+"""What every onboarding/home screen shares: the frame (header, step indicator, status
+line, footer) and one way to run a user action.
+
+`self.call(...)` runs one call into tui/ in an exclusive worker (a newer action cancels an
+older one, so a stale answer never lands), shows "busy" words meanwhile, hands the result
+to a callback, and turns every failure into plain words in the status line: ApiError's own
+message (and per-field messages under the fields), anything unexpected as a generic
+sentence plus a log line that carries no exception text (it could quote what the user
+typed). Retryable failures enable ctrl+r.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import traceback
+from typing import Any, Awaitable, Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from tui.api import ApiError
+from tui.session import SIGNED_OUT_CODES
+from widgets.form_field import FormField
+from widgets.status_line import StatusLine
+from widgets.step_indicator import StepIndicator
+
+log = logging.getLogger("coditect.console")
+
+UNEXPECTED = "Something unexpected went wrong. Press ctrl+r to try again; details are in the log."
+
+
+def log_unexpected(what: str, error: BaseException) -> None:
+    """Type and stack only: the message of an exception may quote a password or a code."""
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    log.error("%s failed with %s\n%s", what, type(error).__name__, stack)
+
+
+class BaseScreen(Screen):
+    STAGE: str | None = None  # the StepIndicator stage, for onboarding screens
+    # API error codes whose message belongs under a field (code -> FormField id).
+    ERROR_FIELDS: dict[str, str] = {}
+    BINDINGS = [Binding("ctrl+r", "retry", "Retry", id="retry")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._retry: Callable[[], None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        if self.STAGE:
+            yield StepIndicator(self.STAGE)
+        with VerticalScroll(id="body"):
+            yield from self.compose_body()
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return self._retry is not None
+        return True
+
+    def action_retry(self) -> None:
+        if self._retry is not None:
+            retry, self._retry = self._retry, None
+            retry()
+
+    def call(self, busy: str | None, action: Callable[[], Awaitable[Any]],
+             done: Callable[[Any], Any] | None = None, *, group: str = "call") -> None:
+        """Run `action()` in a worker; `done(result)` on success, words on failure.
+        `busy` is shown meanwhile (None: a background load that leaves the status alone)."""
+        self._set_retry(None)
+        if busy is not None:
+            self.status.show(busy, "busy")
+        self.run_worker(self._run(busy, action, done, group), group=group, exclusive=True, exit_on_error=False)
+
+    async def _run(self, busy: str, action, done, group: str) -> None:
+        def again() -> None:
+            self.call(busy, action, done, group=group)
+
+        try:
+            result = await action()
+            if busy is not None:
+                self.status.clear()
+            if done is not None:
+                outcome = done(result)
+                if inspect.isawaitable(outcome):
+                    await outcome
+        except ApiError as error:
+            if error.code in SIGNED_OUT_CODES and self.app.session.me is None:
+                # The saved sign-in is gone (revoked elsewhere, expired): start over.
+                self.app.notify(error.message, severity="error", timeout=10)
+                self.app.advance()
+                return
+            self.show_api_error(error)
+            if error.retryable or error.code == "rate_limited":
+                self._set_retry(again)
+        except Exception as error:  # never a traceback on screen
+            log_unexpected(busy or group, error)
+            self.status.show(UNEXPECTED, "error")
+            self._set_retry(again)
+
+    def show_api_error(self, error: ApiError) -> None:
+        """The message in the status line, per-field messages under their fields."""
+        fields = dict(error.fields)
+        if error.code in self.ERROR_FIELDS:
+            fields[self.ERROR_FIELDS[error.code]] = error.message
+        for name, message in fields.items():
+            for field in self.query(f"FormField#{name}").results(FormField):
+                field.show_error(message)
+        self.status.show(error.message, "error")
+
+    # -- forms: enter moves to the next field, and submits from the last one --------------
+
+    def submit(self) -> None:
+        """The screen's one action for its form (screens with a form override this)."""
+
+    def on_input_submitted(self, event) -> None:
+        fields = [f for f in self.query(FormField).results(FormField) if f.display]
+        inputs = [f.input for f in fields]
+        if event.input not in inputs:
+            return
+        event.stop()
+        index = inputs.index(event.input)
+        if not fields[index].check():
+            return
+        following = [i for i in inputs[index + 1:] if not i.value]
+        if following:
+            following[0].focus()
+        else:
+            self.submit()
+
+    def form_ok(self) -> bool:
+        """Check every visible field; focus the first with a problem."""
+        bad = [f for f in self.query(FormField).results(FormField) if f.display and not f.check()]
+        if bad:
+            bad[0].input.focus()
+        return not bad
+
+    def _set_retry(self, retry: Callable[[], None] | None) -> None:
+        self._retry = retry
+        self.refresh_bindings()

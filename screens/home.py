@@ -1,0 +1,150 @@
+"""Home, after onboarding and on every later start: the account, this machine's seat,
+today's use, the user's own sessions (revoke the others), new recovery codes, sign out."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Static
+
+from screens.base import BaseScreen
+from screens.confirm import ConfirmScreen
+from screens.regenerate_codes import RegenerateCodesScreen
+from tui.install_choice import options
+from tui.license_client import LeaseStatus
+from tui.onboarding import Step
+from widgets.facts import Facts
+from widgets.lease_panel import LeasePanel
+
+ADMIN_ROLES = ("owner", "admin")
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+class HomeScreen(BaseScreen):
+    BINDINGS = [
+        Binding("d", "revoke", "Revoke session", id="revoke-session"),
+        Binding("g", "new_codes", "New recovery codes", id="new-recovery-codes"),
+        Binding("s", "take_seat", "Take seat", id="take-seat"),
+        Binding("i", "install_choice", "Install", id="install-choice"),
+        Binding("l", "app.logout", "Sign out", id="logout"),
+        Binding("r", "reload", "Refresh", id="refresh"),
+    ]
+
+    sessions: list = []
+
+    def compose_body(self) -> ComposeResult:
+        me = self.app.session.me
+        yield Static(Text(f"{me.full_name} · {me.tenant_name}" if me else "Your account"), classes="screen-title")
+        with Horizontal(id="home-panels"):
+            yield Facts(self._account_rows(), label_width=12, id="account")
+            with Vertical(id="seat-column"):
+                yield LeasePanel(self.app.session.license.status(), id="lease")
+                yield Facts([("Used today", "…")], label_width=20, id="usage")
+        yield Static("Your sessions (d revokes the highlighted one)", classes="section-title")
+        table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Device", "From", "Signed in", "Last seen", "")
+        yield table
+        if me and me.role in ADMIN_ROLES:
+            yield Button("Admin console — coming in a later release", id="admin", disabled=True, compact=True)
+
+    def _account_rows(self) -> list[tuple[str, str]]:
+        me = self.app.session.me
+        if me is None:
+            return []
+        choice = next((o.title for o in options() if o.id == self.app.session.state().install_choice), "not chosen")
+        return [
+            ("Email", me.email),
+            ("Organization", me.tenant_name),
+            ("Role", me.role),
+            ("Sign-in", "password + authenticator" if me.mfa_enrolled else "password only"),
+            ("Install", choice),
+        ]
+
+    def on_mount(self) -> None:
+        self.app.lease_changed.subscribe(self, self.show_lease)
+        self.query_one("#sessions", DataTable).focus()
+        self.action_reload()
+
+    # -- loading ------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        session = self.app.session
+
+        async def load():
+            await session.refresh_account()
+            return await session.sessions(), await session.usage_today()
+
+        self.call("Loading your account…", load, self._show)
+
+    def _show(self, loaded) -> None:
+        sessions, usage = loaded
+        self.query_one("#account", Facts).set_rows(self._account_rows())
+        self.query_one("#usage", Facts).set_rows([("Used today", f"{usage.used} of {usage.limit} commands")])
+        self.show_lease(self.app.session.license.status())
+        self.sessions = [s for s in sessions if s.revoked_at is None]
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        for info in self.sessions:
+            table.add_row(Text(info.device_name or "unnamed device"), Text(info.client_addr or "—"),
+                          Text(_when(info.created_at)), Text(_when(info.last_seen_at)),
+                          Text("this computer" if info.current else ""), key=info.id)
+
+    def show_lease(self, status: LeaseStatus) -> None:
+        self.query_one("#lease", LeasePanel).show_status(status)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "take_seat":
+            return not self.app.session.license.status().has_seat
+        return super().check_action(action, parameters)
+
+    # -- actions ------------------------------------------------------------------------
+
+    def _highlighted(self):
+        table = self.query_one("#sessions", DataTable)
+        if not self.sessions or table.cursor_row is None or table.cursor_row >= len(self.sessions):
+            return None
+        return self.sessions[table.cursor_row]
+
+    def action_revoke(self) -> None:
+        info = self._highlighted()
+        if info is None:
+            return
+        if info.current:
+            self.status.show("That is this computer's session: use Sign out (l) to end it.", "error")
+            return
+        question = Text("End the session on ")
+        question.append(info.device_name or "an unnamed device", style="bold")
+        question.append("? That device is signed out at once and loses its seat.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call("Ending the session…", lambda: self.app.session.revoke_session(info.id),
+                          lambda _: self.action_reload())
+
+        self.app.push_screen(ConfirmScreen("Revoke session", question, yes="Revoke"), answered)
+
+    def action_new_codes(self) -> None:
+        def entered(code: str | None) -> None:
+            if code:
+                self.call("Making new recovery codes…",
+                          lambda: self.app.session.regenerate_recovery_codes(code=code),
+                          lambda _: self.app.advance())
+
+        self.app.push_screen(RegenerateCodesScreen(), entered)
+
+    def action_take_seat(self) -> None:
+        def taken(status: LeaseStatus) -> None:
+            self.show_lease(status)
+            self.app.sync_heartbeat()
+            self.status.show("This machine has a seat again.", "ok")
+
+        self.call("Taking a seat for this machine…", self.app.session.acquire_seat, taken)
+
+    def action_install_choice(self) -> None:
+        self.app.go(Step.INSTALL_CHOICE)

@@ -1,0 +1,106 @@
+"""Activate a license and take a seat for this machine.
+
+The organization's licenses are listed (the free one always exists); a key is checked
+(format and check character) as it is typed; the seat's state is shown and kept fresh by
+the app's heartbeat (offline: "valid until …"; lost: take it again).
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Static
+
+from screens.base import BaseScreen
+from tui.license_client import LeaseStatus
+from widgets.form_field import FormField
+from widgets.lease_panel import LeasePanel
+from widgets.validators import LicenseKey
+
+
+def licenses_table(licenses) -> Table:
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    for column in ("Tier", "Key", "Seats", "Commands/day", "Expires"):
+        table.add_column(column, no_wrap=True)
+    for lic in licenses:
+        table.add_row(Text(lic.tier.upper()), Text(lic.key), Text(f"{lic.seats_used}/{lic.seats_total}"),
+                      Text(str(lic.daily_limit)), Text(lic.expires_at.strftime("%Y-%m-%d") if lic.expires_at else "never"))
+    return table
+
+
+class LicenseScreen(BaseScreen):
+    STAGE = "License"
+    ERROR_FIELDS = {"license_not_found": "license_key", "license_in_use": "license_key",
+                    "license_key_invalid": "license_key", "license_expired": "license_key"}
+    BINDINGS = [
+        Binding("ctrl+s", "take_seat", "Take a seat", id="take-seat"),
+        Binding("ctrl+n", "continue", "Continue", id="continue"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Activate your license", classes="screen-title")
+        yield Static("Loading your organization's licenses…", id="licenses")
+        yield FormField("License key", Input(placeholder="CODITECT-PRO-XXXX-XXXX-XXXX-XXXX", compact=True,
+                                             validators=[LicenseKey()], max_length=60), id="license_key")
+        with Horizontal(classes="choices"):
+            yield Button("Activate key", id="activate", variant="primary", compact=True)
+            yield Button("Take a seat (ctrl+s)", id="take-seat", compact=True)
+            yield Button("Continue (ctrl+n)", id="continue", compact=True)
+        yield LeasePanel(self.lease, id="lease")
+
+    @property
+    def lease(self) -> LeaseStatus:
+        return self.app.session.license.status()
+
+    def on_mount(self) -> None:
+        self.query_one("#license_key", FormField).input.focus()
+        self.app.lease_changed.subscribe(self, self.show_lease)
+        self.show_lease(self.lease)
+        self.load()
+
+    def load(self) -> None:
+        self.call("Loading your organization's licenses…", self.app.session.licenses, self._show_licenses,
+                  group="load")
+
+    def _show_licenses(self, listing) -> None:
+        widget = self.query_one("#licenses", Static)
+        widget.update(licenses_table(listing.licenses) if listing.licenses else Text("No license yet."))
+
+    def show_lease(self, status: LeaseStatus) -> None:
+        self.query_one("#lease", LeasePanel).show_status(status)
+        self.query_one("#continue", Button).disabled = not status.has_seat
+        self.query_one("#take-seat", Button).label = (
+            "Take a seat again (ctrl+s)" if status.state == "lost" else "Take a seat (ctrl+s)")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "continue":
+            return True if self.lease.has_seat else None
+        return super().check_action(action, parameters)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        {"activate": self.submit, "take-seat": self.action_take_seat, "continue": self.action_continue}[event.button.id]()
+
+    def submit(self) -> None:
+        if not self.form_ok():
+            return
+        key = self.query_one("#license_key", FormField).value
+        self.call("Activating the license and taking a seat…",
+                  lambda: self.app.session.activate_license(key), self._seat_taken)
+
+    def action_take_seat(self) -> None:
+        self.call("Taking a seat for this machine…", self.app.session.acquire_seat, self._seat_taken)
+
+    def _seat_taken(self, status: LeaseStatus) -> None:
+        self.show_lease(status)
+        self.app.sync_heartbeat()
+        self.status.show("This machine has a seat. Press ctrl+n to continue.", "ok")
+        self.query_one("#continue", Button).focus()
+        self.call(None, self.app.session.licenses, self._show_licenses, group="load")
+
+    def action_continue(self) -> None:
+        if self.lease.has_seat:
+            self.app.advance()

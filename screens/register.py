@@ -1,0 +1,62 @@
+"""Create an account: email, name, organization, password twice."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Button, Input, Static
+
+from screens.base import BaseScreen
+from widgets.form_field import FormField
+from widgets.validators import EmailAddress, PasswordRules, SameAs
+
+
+class RegisterScreen(BaseScreen):
+    STAGE = "Account"
+    ERROR_FIELDS = {"email_taken": "email", "weak_password": "password"}
+    BINDINGS = [
+        Binding("escape", "app.back", "Back", id="back"),
+        Binding("ctrl+s", "submit", "Create account", id="submit"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Create your CODITECT account", classes="screen-title")
+        yield FormField("Email", Input(placeholder="you@example.com", validators=[EmailAddress()],
+                                       compact=True, max_length=254), id="email")
+        yield FormField("Full name", Input(placeholder="Ada Lovelace", compact=True, max_length=200), id="full_name")
+        yield FormField("Organization", Input(placeholder="Your company or team", compact=True, max_length=200),
+                        id="organization")
+        yield FormField("Password", Input(placeholder="12 characters or more", password=True, compact=True,
+                                          validators=[PasswordRules()], max_length=128), id="password")
+        yield FormField("Repeat password", Input(password=True, compact=True, max_length=128,
+                                                 validators=[SameAs(self._password)]), id="confirm")
+        yield Button("Create account", id="create", variant="primary", compact=True)
+
+    def _password(self) -> str:
+        return self.query_one("#password", FormField).value
+
+    @on(Input.Changed, "#password Input")
+    def _recheck_confirmation(self) -> None:
+        confirm = self.query_one("#confirm", FormField)
+        if confirm.value:
+            confirm.check()
+
+    def on_mount(self) -> None:
+        self.query_one("#email", FormField).input.focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.submit()
+
+    def action_submit(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        if not self.form_ok():
+            return
+        value = {name: self.query_one(f"#{name}", FormField).value.strip()
+                 for name in ("email", "full_name", "organization")}
+        password = self._password()
+        self.call("Creating your account…",
+                  lambda: self.app.session.register(value["email"], password, value["full_name"], value["organization"]),
+                  self.app.advance)

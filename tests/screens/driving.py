@@ -1,0 +1,101 @@
+"""Driving the app like a user: keys into fields, then wait until every worker is done."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pyotp
+
+from tests.server.flows import read_verification_mail
+
+PASSWORD = "tangerine-volcano-harbour-42"
+EMAIL = "ada@example.com"
+
+
+async def settle(pilot) -> None:
+    """Until no worker runs and no message waits (navigation mounts screens whose
+    on_mount starts more workers, hence the loop)."""
+    app = pilot.app
+    for _ in range(100):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            return
+    raise AssertionError("workers never settled")
+
+
+def screen_name(app) -> str:
+    return type(app.screen).__name__
+
+
+async def fill(pilot, field_id: str, text: str) -> None:
+    """Focus the field's input and type `text` (key by key, like a user)."""
+    field = pilot.app.screen.query_one(f"#{field_id} Input")
+    field.focus()
+    field.value = ""
+    await pilot.pause()
+    await pilot.press(*text) if text else None
+
+
+async def press(pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+def totp(secret: str, clock) -> str:
+    return pyotp.TOTP(secret).at(clock.now())
+
+
+async def register(pilot, email: str = EMAIL, organization: str = "Analytical Engines") -> None:
+    """Welcome -> register -> (verify screen)."""
+    await press(pilot, "c")
+    await fill(pilot, "email", email)
+    await fill(pilot, "full_name", "Ada Lovelace")
+    await fill(pilot, "organization", organization)
+    await fill(pilot, "password", PASSWORD)
+    await fill(pilot, "confirm", PASSWORD)
+    await press(pilot, "enter")
+
+
+async def verify_from_outbox(pilot, email: str = EMAIL) -> None:
+    code, _link = read_verification_mail(pilot.app.config.outbox_dir, to=email)
+    await fill(pilot, "code", code)
+    await press(pilot, "enter")
+
+
+async def enroll(pilot, clock) -> str:
+    """Enroll screen: read the secret the screen shows, confirm with its TOTP -> secret."""
+    screen = pilot.app.screen
+    secret = screen.secret
+    shown = "".join(str(screen.query_one("#secret").render()).split())
+    assert shown == secret
+    await fill(pilot, "code", totp(secret, clock))
+    await press(pilot, "enter")
+    clock.advance(30)
+    return secret
+
+
+async def save_codes_and_continue(pilot) -> list[str]:
+    codes = list(pilot.app.session.pending_recovery_codes)
+    await press(pilot, "ctrl+s")
+    await press(pilot, "space")  # the "I have saved them" checkbox has the focus
+    await press(pilot, "ctrl+n")
+    return codes
+
+
+async def onboard_to_license(pilot, clock, email: str = EMAIL) -> dict:
+    await register(pilot, email)
+    await verify_from_outbox(pilot, email)
+    secret = await enroll(pilot, clock)
+    codes = await save_codes_and_continue(pilot)
+    return {"email": email, "secret": secret, "codes": codes}
+
+
+def create_license_key(data_dir, tier: str = "pro", seats: int | None = None) -> str:
+    """The real CLI, on the same data dir (and so the same SQLite file) as the app."""
+    args = [sys.executable, "-m", "tui.cli", "server", "create-license", "--tier", tier, "--data-dir", str(data_dir)]
+    if seats is not None:
+        args += ["--seats", str(seats)]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
+    return out.stdout.strip()

@@ -1,0 +1,274 @@
+"""CoditectApp: the frame around the screens.
+
+The app owns three things and nothing else:
+- navigation: `advance()` asks tui.onboarding.next_step which step comes next and shows
+  its screen (screens never decide the flow; `show_step` is the one place mapping a Step
+  to a screen, and `action_back` the one place saying where escape leads);
+- start-up: the first frame is the "starting" screen; AccountSession.start() (which builds
+  the embedded server) runs in a worker after it;
+- the seat heartbeat timer, which outlives any one screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.signal import Signal
+
+from tui.api import ApiError
+from tui.commands import ConsoleCommands
+from tui.config import AppConfig
+from tui.license_client import LeaseStatus
+from tui.onboarding import AccountState, Step, next_step
+from tui.session import AccountSession
+
+log = logging.getLogger("coditect.console")
+
+STYLES = Path(__file__).resolve().parent.parent / "styles" / "app.tcss"
+# `CODITECT_EXIT_ON_READY=1` makes the app exit as soon as its first frame is on screen:
+# benchmarks/bench_startup.py times process start -> that exit.
+EXIT_ON_READY = "CODITECT_EXIT_ON_READY"
+
+# Where escape leads from a step's screen (steps not listed: escape does nothing there,
+# because going back would undo nothing and only confuse).
+BACK: dict[Step, Step] = {
+    Step.REGISTER: Step.WELCOME,
+    Step.LOGIN: Step.WELCOME,
+    Step.VERIFY_EMAIL: Step.WELCOME,
+    Step.MFA_CHALLENGE: Step.LOGIN,
+}
+
+
+def _screen_for(step: Step) -> Screen:
+    from screens.enroll_mfa import EnrollMfaScreen
+    from screens.home import HomeScreen
+    from screens.install_choice import InstallChoiceScreen
+    from screens.license import LicenseScreen
+    from screens.login import LoginScreen
+    from screens.mfa_challenge import MfaChallengeScreen
+    from screens.recovery_codes import RecoveryCodesScreen
+    from screens.register import RegisterScreen
+    from screens.verify_email import VerifyEmailScreen
+    from screens.welcome import WelcomeScreen
+
+    screens: dict[Step, Callable[[], Screen]] = {
+        Step.WELCOME: WelcomeScreen,
+        Step.REGISTER: RegisterScreen,
+        Step.VERIFY_EMAIL: VerifyEmailScreen,
+        Step.LOGIN: LoginScreen,
+        Step.MFA_CHALLENGE: MfaChallengeScreen,
+        Step.ENROLL_MFA: EnrollMfaScreen,
+        Step.RECOVERY_CODES: RecoveryCodesScreen,
+        Step.LICENSE: LicenseScreen,
+        Step.INSTALL_CHOICE: InstallChoiceScreen,
+        Step.HOME: HomeScreen,
+    }
+    return screens[step]()
+
+
+class CoditectApp(App[None]):
+    TITLE = "CODITECT Console"
+    CSS_PATH = STYLES
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("f1", "help", "Help", id="help"),
+    ]
+
+    def __init__(self, config: AppConfig, session: AccountSession | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.session = session or AccountSession(config)
+        self.sub_title = config.server_label
+        self.step: Step | None = None
+        # Published with the new LeaseStatus after every heartbeat (home and license listen).
+        self.lease_changed: Signal[LeaseStatus] = Signal(self, "lease-changed")
+        self._heartbeat_timer = None
+        self._heartbeat_every: float | None = None
+
+    # -- start-up ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from screens.starting import StartingScreen
+
+        self.push_screen(StartingScreen())
+
+    def on_ready(self) -> None:
+        if os.environ.get(EXIT_ON_READY):
+            self.exit()
+            return
+        self.start_session()
+
+    def start_session(self) -> None:
+        self.run_worker(self._start(), group="start", exclusive=True, exit_on_error=False)
+
+    async def _start(self) -> None:
+        try:
+            if self.config.embedded:
+                # Importing FastAPI + SQLAlchemy takes a while; do it off the event loop so
+                # the starting screen keeps answering keys meanwhile.
+                await asyncio.to_thread(_preload_server)
+            state = await self.session.start()
+        except ApiError as error:
+            self._starting_failed(error.message)
+            return
+        except Exception as error:
+            from screens.base import UNEXPECTED, log_unexpected
+
+            log_unexpected("starting", error)
+            self._starting_failed(UNEXPECTED)
+            return
+        self.advance(state)
+
+    def _starting_failed(self, message: str) -> None:
+        from screens.starting import StartingScreen
+
+        if isinstance(self.screen, StartingScreen):
+            self.screen.failed(message)
+
+    # -- navigation ------------------------------------------------------------------------
+
+    def advance(self, state: AccountState | None = None) -> None:
+        """Show the screen for the step that comes next (the state machine decides).
+
+        Runs in the app's own worker: the caller is usually a worker of the screen that
+        is about to be replaced, and would be cancelled along with it."""
+        state = state or self.session.state()
+        self.show_notices()
+        self.sync_heartbeat()
+        self.go(next_step(state))
+
+    def go(self, step: Step) -> None:
+        self.run_worker(self.show_step(step), group="navigate", exclusive=True, exit_on_error=False)
+
+    async def show_step(self, step: Step) -> None:
+        """Replace the screens on the stack with the one for `step`."""
+        self.step = step
+        screen = _screen_for(step)
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        if len(self.screen_stack) == 2:
+            await self.switch_screen(screen)
+        else:
+            await self.push_screen(screen)
+
+    def action_back(self) -> None:
+        target = BACK.get(self.step)
+        if target is None:
+            return
+        if self.step is Step.MFA_CHALLENGE:
+            self.session.cancel_mfa()
+        self.go(target)
+
+    def show_notices(self) -> None:
+        notice = self.session.credentials.pop_notice()
+        if notice:
+            self.notify(notice, title="Sign-in kept in a file", severity="warning", timeout=20, markup=False)
+
+    # -- global actions ------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.step))
+
+    def action_open_outbox(self) -> None:
+        from screens.outbox_viewer import OutboxViewerScreen
+        from tui.outbox import latest_message
+
+        to = self.session.pending_email or (self.session.me.email if self.session.me else None)
+        self.push_screen(OutboxViewerScreen(latest_message(self.config.outbox_dir, to), self.config.outbox_dir))
+
+    def action_logout(self) -> None:
+        from screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._logout(), group="logout", exclusive=True, exit_on_error=False)
+
+        self.push_screen(ConfirmScreen("Sign out", "Sign out of CODITECT on this computer? "
+                                       "This machine's seat is given back.", yes="Sign out"), answered)
+
+    async def _logout(self) -> None:
+        try:
+            state = await self.session.logout()
+        except Exception as error:  # signing out locally always finishes
+            from screens.base import log_unexpected
+
+            log_unexpected("signing out", error)
+            state = self.session.state()
+        self.advance(state)
+        self.notify("Signed out.", timeout=4)
+
+    async def on_unmount(self) -> None:
+        try:
+            await self.session.close()
+        except Exception as error:
+            from screens.base import log_unexpected
+
+            log_unexpected("closing the session", error)
+
+    # -- heartbeat --------------------------------------------------------------------------------
+
+    def sync_heartbeat(self) -> None:
+        """Run the heartbeat timer while this machine holds a seat, at the client's pace."""
+        client = self.session.license
+        every = client.heartbeat_interval_s if client and client.status().has_seat else None
+        if every == self._heartbeat_every:
+            return
+        if self._heartbeat_timer is not None:
+            self._heartbeat_timer.stop()
+            self._heartbeat_timer = None
+        self._heartbeat_every = every
+        if every:
+            self._heartbeat_timer = self.set_interval(every, self.heartbeat, name="seat-heartbeat")
+
+    def heartbeat(self) -> None:
+        self.run_worker(self._heartbeat(), group="heartbeat", exclusive=True, exit_on_error=False)
+
+    async def _heartbeat(self) -> None:
+        try:
+            status = await self.session.heartbeat()
+        except ApiError as error:
+            self.notify(error.message, title="License", severity="error", timeout=10)
+            if not self.session.state().signed_in:
+                self.advance()
+            return
+        except Exception as error:
+            from screens.base import log_unexpected
+
+            log_unexpected("heartbeat", error)
+            return
+        self.sync_heartbeat()
+        self.lease_changed.publish(status)
+
+    # -- command palette ----------------------------------------------------------------------------
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """(name, help, callback) for the command palette: the app's actions that make
+        sense right now, then the current screen's own."""
+        signed_in = self.session.me is not None
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Help", "Keys and how onboarding works", self.action_help),
+        ]
+        if self.config.embedded:
+            commands.append(("Show the latest email", "Open the newest message in the embedded outbox",
+                             self.action_open_outbox))
+        if signed_in:
+            commands.append(("Sign out", "End this session and give back the seat", self.action_logout))
+        screen_commands = getattr(self.screen, "palette_commands", None)
+        if callable(screen_commands):
+            commands.extend(screen_commands())
+        return commands
+
+
+def _preload_server() -> None:
+    import server.app  # noqa: F401

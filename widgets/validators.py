@@ -1,0 +1,93 @@
+"""Input validators for the forms (textual.validation), so mistakes show while typing.
+
+These are a first, local check: the server has the final word (it knows thousands of
+common passwords; this knows the few everybody tries first).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from textual.validation import ValidationResult, Validator
+
+from server.schemas.identity import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from server.schemas.license_key import license_key_problem
+
+_OBVIOUS = frozenset({
+    "passwordpassword", "password1234", "password12345", "password123456", "password123!",
+    "123456789012", "1234567890123", "12345678901234", "qwertyuiopas", "qwerty123456",
+    "qwertyqwerty", "iloveyou1234", "abc123456789", "1q2w3e4r5t6y", "letmein12345",
+    "welcome12345", "administrator", "changeme1234", "coditect1234", "correcthorsebatterystaple",
+})
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SIX_DIGITS = re.compile(r"^\d{3}\s?\d{3}$")
+_RECOVERY_CODE = re.compile(r"^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$")
+
+
+class EmailAddress(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        if _EMAIL.match(value.strip()):
+            return self.success()
+        return self.failure("Enter an email address like ada@example.com.")
+
+
+class PasswordRules(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        if len(value) < PASSWORD_MIN_LENGTH:
+            return self.failure(f"Use at least {PASSWORD_MIN_LENGTH} characters ({len(value)} so far).")
+        if len(value) > PASSWORD_MAX_LENGTH:
+            return self.failure(f"Use at most {PASSWORD_MAX_LENGTH} characters.")
+        compact = re.sub(r"[\W_]+", "", value.lower())
+        if compact in _OBVIOUS or value.lower() in _OBVIOUS or len(set(value.lower())) < 5:
+            return self.failure("This password is too common. Try a few unrelated words.")
+        return self.success()
+
+
+class SameAs(Validator):
+    """The confirmation must match the value `other()` returns."""
+
+    def __init__(self, other: Callable[[], str], message: str = "The two passwords are not the same.") -> None:
+        super().__init__()
+        self.other = other
+        self.message = message
+
+    def validate(self, value: str) -> ValidationResult:
+        return self.success() if value == self.other() else self.failure(self.message)
+
+
+class SixDigitCode(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        if _SIX_DIGITS.match(value.strip()):
+            return self.success()
+        return self.failure("Enter the 6 digits.")
+
+
+class CodeOrLink(Validator):
+    """The 6-digit code from the mail, or the link (token) in it."""
+
+    def validate(self, value: str) -> ValidationResult:
+        value = value.strip()
+        if _SIX_DIGITS.match(value) or ("token=" in value) or (len(value) >= 16 and " " not in value):
+            return self.success()
+        return self.failure("Enter the 6 digits, or paste the link from the email.")
+
+
+def code_or_token(value: str) -> str:
+    """What to send for the verify field: the digits, or the token out of a pasted link."""
+    value = value.strip()
+    match = re.search(r"[?&]token=([A-Za-z0-9_\-]+)", value)
+    return match.group(1) if match else value
+
+
+class RecoveryCodeFormat(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        if _RECOVERY_CODE.match(value.strip()):
+            return self.success()
+        return self.failure("A recovery code looks like xxxx-xxxx-xxxx.")
+
+
+class LicenseKey(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        problem = license_key_problem(value)
+        return self.failure(problem) if problem else self.success()
