@@ -395,6 +395,9 @@ class ApiClient:
     async def jwks(self) -> schemas.Jwks:
         return await self._call("GET", "/.well-known/jwks.json", schemas.Jwks, auth=False)
 
+    async def usage_today(self) -> schemas.CommandUsageResponse:
+        return await self._call("GET", "/usage/commands", schemas.CommandUsageResponse)
+
     async def record_command(self, count: int = 1) -> schemas.CommandUsageResponse:
         body = _request(schemas.CommandUsageRequest, count=count)
         return await self._call("POST", "/usage/commands", schemas.CommandUsageResponse, body=body)

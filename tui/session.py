@@ -246,8 +246,12 @@ class AccountSession:
     async def revoke_session(self, session_id: str) -> None:
         await self._guard(self.api.revoke_my_session(session_id))
 
-    async def licenses(self):
+    async def licenses(self) -> schemas.LicensesResponse:
         return await self._guard(self.api.licenses())
+
+    async def usage_today(self) -> schemas.CommandUsageResponse:
+        """Commands used today and the daily limit (nothing is counted)."""
+        return await self._guard(self.api.usage_today())
 
     async def logout(self) -> AccountState:
         """Give back the seat, end the session on the server, forget the saved sign-in."""

@@ -209,3 +209,11 @@ async def test_a_key_with_a_typo_is_caught_before_any_request(session, tui_confi
     with pytest.raises(ApiError) as bad:
         await session.activate_license(typo)
     assert bad.value.code == "license_key_invalid" and "typo" in bad.value.message
+
+
+async def test_usage_today_reads_without_counting(session, tui_config, clock):
+    await onboard(session, tui_config, clock)
+    await session.api.record_command(3)
+    first = await session.usage_today()
+    second = await session.usage_today()
+    assert (first.used, first.limit) == (second.used, second.limit) == (3, 10)  # free tier
