@@ -114,3 +114,11 @@ async def test_service_helpers_for_the_admin_api(app, client, clock):
         assert await quotas.effective_daily_limit(db, user, clock.now()) == 10
         clock.advance(days=1)
         assert await quotas.usage_today(db, user.id, clock.now()) == 0
+
+
+async def test_reading_todays_use_counts_nothing(app, client):
+    member = await make_principal(app, role="member")
+    await use(client, member, 3)
+    for _ in range(2):
+        r = await client.get(USAGE, headers=member["headers"])
+        assert r.json() == {"used": 3, "limit": 10, "resets_at": "2026-11-27T00:00:00Z"}
