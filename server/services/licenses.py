@@ -82,7 +82,7 @@ def _not_found() -> ApiError:
                     "Check the key against the one you received.")
 
 
-def _expired(lic: License) -> ApiError:
+def license_expired_error(lic: License) -> ApiError:
     return ApiError(403, "license_expired", "This license has expired.",
                     f"It expired on {lic.expires_at:%Y-%m-%d}. Ask your administrator to renew it.")
 
@@ -99,7 +99,7 @@ async def activate_license(db: AsyncSession, clock, principal, key_text: str, *,
         return lic
     if lic.tenant_id is None:
         if license_is_expired(lic, now):
-            raise _expired(lic)
+            raise license_expired_error(lic)
         bound = await db.execute(
             update(License).where(License.id == lic.id, License.tenant_id.is_(None))
             .values(tenant_id=tenant_id, activated_at=now).execution_options(synchronize_session=False)
@@ -131,9 +131,9 @@ async def license_for_use(db: AsyncSession, tenant_id: str, key_text: str | None
             if any_license is None:
                 raise ApiError(404, "license_not_found", "Your organization has no license.",
                                "Ask your administrator to activate one.")
-            raise _expired(any_license)
+            raise license_expired_error(any_license)
     if license_is_expired(lic, now):
-        raise _expired(lic)
+        raise license_expired_error(lic)
     return lic
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import ApiError
 from server.models import License, Seat
 from server.services import audit
-from server.services.licenses import license_for_use, license_is_expired
+from server.services.licenses import license_expired_error, license_for_use, license_is_expired
 
 EXPIRED = "expired"  # released_reason of a reclaimed seat
 
@@ -167,29 +167,37 @@ def _gone(seat: Seat) -> ApiError:
                     "Acquire a seat again.", reason=seat.released_reason or EXPIRED)
 
 
+def _seat_not_found() -> ApiError:
+    return ApiError(404, "seat_not_found", "No seat of yours has this id.")
+
+
 async def callers_seat(db: AsyncSession, principal, seat_id: str) -> Seat:
     """The caller's own seat, or 404 seat_not_found (another user's seat is not revealed)."""
     seat = await db.scalar(select(Seat).where(Seat.id == seat_id, Seat.user_id == principal.user.id))
     if seat is None:
-        raise ApiError(404, "seat_not_found", "No seat of yours has this id.")
+        raise _seat_not_found()
     return seat
 
 
 async def heartbeat(db: AsyncSession, runtime, principal, seat_id: str) -> Lease:
     clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
     now = clock.now()
-    seat = await callers_seat(db, principal, seat_id)
+    row = (await db.execute(
+        select(Seat, License).join(License, License.id == Seat.license_id)
+        .where(Seat.id == seat_id, Seat.user_id == principal.user.id)
+    )).first()
+    if row is None:
+        raise _seat_not_found()
+    seat, lic = row
     if seat.released_at is None and not seat_is_live(seat, now, ttl_s):
         await release_seat(db, clock, seat, EXPIRED)
         await db.commit()  # keep the reclaim: the 410 below rolls the request back
     if seat.released_at is not None:
         raise _gone(seat)
-    lic = await db.get(License, seat.license_id)
     if license_is_expired(lic, now):
         await release_seat(db, clock, seat, "license_expired")
         await db.commit()
-        raise ApiError(403, "license_expired", "This license has expired.",
-                       "Ask your administrator to renew it.")
+        raise license_expired_error(lic)
     # Conditional: a seat that died meanwhile (and may already count as free) stays dead.
     kept = await db.execute(
         update(Seat).where(Seat.id == seat.id, live_seat_filter(now, ttl_s)).values(last_heartbeat_at=now)
