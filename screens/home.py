@@ -27,8 +27,8 @@ def _when(moment) -> str:
 
 class HomeScreen(BaseScreen):
     BINDINGS = [
-        Binding("d", "revoke", "Revoke session", id="revoke-session"),
-        Binding("g", "new_codes", "New recovery codes", id="new-recovery-codes"),
+        Binding("d", "revoke", "Revoke", id="revoke-session"),
+        Binding("g", "new_codes", "New codes", id="new-recovery-codes"),
         Binding("s", "take_seat", "Take seat", id="take-seat"),
         Binding("i", "install_choice", "Install", id="install-choice"),
         Binding("l", "app.logout", "Sign out", id="logout"),
@@ -43,8 +43,8 @@ class HomeScreen(BaseScreen):
         with Horizontal(id="home-panels"):
             yield Facts(self._account_rows(), label_width=12, id="account")
             with Vertical(id="seat-column"):
-                yield LeasePanel(self.app.session.license.status(), id="lease")
-                yield Facts([("Used today", "…")], label_width=20, id="usage")
+                yield LeasePanel(self.app.session.license.status(), compact=True, id="lease")
+                yield Facts([("Used today", "…")], label_width=12, id="usage")
         yield Static("Your sessions (d revokes the highlighted one)", classes="section-title")
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         table.add_columns("Device", "From", "Signed in", "Last seen", "")
@@ -142,7 +142,10 @@ class HomeScreen(BaseScreen):
         def taken(status: LeaseStatus) -> None:
             self.show_lease(status)
             self.app.sync_heartbeat()
-            self.status.show("This machine has a seat again.", "ok")
+            if status.has_seat:
+                self.status.show("This machine has a seat again.", "ok")
+            else:
+                self.status.show(status.describe(), "error")
 
         self.call("Taking a seat for this machine…", self.app.session.acquire_seat, taken)
 

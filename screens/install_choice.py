@@ -37,7 +37,11 @@ class InstallChoiceScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("How do you want to install CODITECT?", classes="screen-title")
         self.options = options()
-        yield OptionList(*[Option(option_text(o), id=o.id) for o in self.options], id="install-options")
+        choices: list[Option | None] = []
+        for option in self.options:
+            choices += [None] if choices else []
+            choices.append(Option(option_text(option), id=option.id))
+        yield OptionList(*choices, id="install-options")
         yield Static("", id="install-summary")
         yield Button("Continue to your account (ctrl+n)", id="continue", variant="primary", compact=True)
 

@@ -43,6 +43,8 @@ class LicenseScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("Activate your license", classes="screen-title")
         yield Static("Loading your organization's licenses…", id="licenses")
+        yield Static("Enter a license key you received, or take a seat of your organization's best "
+                     "license as it is (ctrl+s).", classes="hint", id="license-hint")
         yield FormField("License key", Input(placeholder="CODITECT-PRO-XXXX-XXXX-XXXX-XXXX", compact=True,
                                              validators=[LicenseKey()], max_length=60), id="license_key")
         with Horizontal(classes="choices"):
@@ -72,8 +74,6 @@ class LicenseScreen(BaseScreen):
     def show_lease(self, status: LeaseStatus) -> None:
         self.query_one("#lease", LeasePanel).show_status(status)
         self.query_one("#continue", Button).disabled = not status.has_seat
-        self.query_one("#take-seat", Button).label = (
-            "Take a seat again (ctrl+s)" if status.state == "lost" else "Take a seat (ctrl+s)")
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -97,6 +97,9 @@ class LicenseScreen(BaseScreen):
     def _seat_taken(self, status: LeaseStatus) -> None:
         self.show_lease(status)
         self.app.sync_heartbeat()
+        if not status.has_seat:
+            self.status.show(status.describe(), "error")
+            return
         self.status.show("This machine has a seat. Press ctrl+n to continue.", "ok")
         self.query_one("#continue", Button).focus()
         self.call(None, self.app.session.licenses, self._show_licenses, group="load")

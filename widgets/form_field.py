@@ -30,7 +30,8 @@ class FormField(Vertical):
         width: 1fr;
     }
     FormField .field-error {
-        height: 1;
+        height: auto;
+        min-height: 1;
         margin-left: 18;
         color: $text-error;
     }

@@ -30,12 +30,13 @@ def screen_name(app) -> str:
 
 
 async def fill(pilot, field_id: str, text: str) -> None:
-    """Focus the field's input and type `text` (key by key, like a user)."""
+    """Focus the field's input and paste `text` into it (validators run as for typing;
+    tests/screens/test_forms.py types key by key)."""
     field = pilot.app.screen.query_one(f"#{field_id} Input")
     field.focus()
     field.value = ""
+    field.insert_text_at_cursor(text)
     await pilot.pause()
-    await pilot.press(*text) if text else None
 
 
 async def press(pilot, *keys: str) -> None:
