@@ -1,0 +1,141 @@
+"""Failures end as plain words with a way forward, never as a traceback."""
+
+from __future__ import annotations
+
+import stat
+
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringLocked
+
+from tests.conftest import free_port
+from tests.screens.conftest import app_config
+from tests.screens.driving import (EMAIL, PASSWORD, create_license_key, enroll, fill, onboard_to_license, press,
+                                   register, save_codes_and_continue, screen_name, settle, totp, verify_from_outbox)
+from tests.screens.peers import other_machine
+from tui.credentials import CredentialStore
+
+
+def notifications(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_unreachable_server_while_registering(tmp_path, make_app, clock):
+    config = app_config(tmp_path / "data", tmp_path / "config", clock,
+                        api_url=f"http://127.0.0.1:{free_port()}")
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.sub_title.startswith("127.0.0.1:")
+        await register(pilot)
+        assert screen_name(app) == "RegisterScreen"
+        assert app.screen.status.message == "The server cannot be reached. Check your connection and try again."
+        assert app.screen.check_action("retry", ()) is True
+        await press(pilot, "ctrl+r")  # still down: same words, still a retry
+        assert "cannot be reached" in app.screen.status.message and app.screen.check_action("retry", ())
+
+
+async def test_unreachable_server_at_start_with_a_saved_sign_in(tmp_path, make_app, clock):
+    config = app_config(tmp_path / "data", tmp_path / "config", clock,
+                        api_url=f"http://127.0.0.1:{free_port()}")
+    CredentialStore(config).set(config.api_url, EMAIL, "r" * 43)
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert screen_name(app) == "StartingScreen"
+        message = str(app.screen.query_one("#starting-message").render())
+        assert "cannot be reached" in message and "Press r to try again" in message
+        await press(pilot, "r")
+        assert screen_name(app) == "StartingScreen" and "cannot be reached" in str(
+            app.screen.query_one("#starting-message").render())
+
+
+async def test_wrong_verification_code(config, make_app, clock):
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await register(pilot)
+        await fill(pilot, "code", "000 000")
+        await press(pilot, "enter")
+        assert screen_name(app) == "VerifyEmailScreen"
+        assert "not right" in str(app.screen.query_one("#code .field-error").render())
+        await verify_from_outbox(pilot)  # the right one still works
+        assert screen_name(app) == "EnrollMfaScreen"
+
+
+async def test_wrong_totp_code_at_enrollment(config, make_app, clock):
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await register(pilot)
+        await verify_from_outbox(pilot)
+        good = totp(app.screen.secret, clock)
+        await fill(pilot, "code", "000000" if good != "000000" else "111111")
+        await press(pilot, "enter")
+        assert screen_name(app) == "EnrollMfaScreen"
+        assert "not right" in str(app.screen.query_one("#code .field-error").render())
+
+
+async def test_email_taken_is_said_under_the_email(config, make_app, clock):
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await register(pilot)
+        await press(pilot, "escape")
+        assert screen_name(app) == "WelcomeScreen"
+        await register(pilot)
+        assert screen_name(app) == "RegisterScreen"
+        assert "already exists" in str(app.screen.query_one("#email .field-error").render())
+
+
+async def test_no_seats_left(config, make_app, clock):
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        account = await onboard_to_license(pilot, clock)
+        # Another machine of the same user takes the free license's only seat.
+        async with other_machine(app, account, clock) as api:
+            await api.acquire_seat("another-machine-id", "laptop")
+        await press(pilot, "ctrl+s")
+        assert screen_name(app) == "LicenseScreen"
+        assert "All seats of this license are in use" in app.screen.status.message
+        assert not app.session.license.status().has_seat
+        # A pro key (5 seats) solves it.
+        await fill(pilot, "license_key", create_license_key(config.data_dir, "pro"))
+        await press(pilot, "enter")
+        assert app.session.license.status().tier == "pro"
+
+
+class LockedKeyring(KeyringBackend):
+    """A keyring that is there but never unlocks (as on a headless SSH session)."""
+
+    priority = 1
+
+    def get_password(self, service, username):
+        raise KeyringLocked("locked")
+
+    def set_password(self, service, username, password):
+        raise KeyringLocked("locked")
+
+    def delete_password(self, service, username):
+        raise KeyringLocked("locked")
+
+
+async def test_keyring_unavailable_falls_back_to_a_file_and_says_so(config, make_app, clock):
+    keyring.set_keyring(LockedKeyring())  # the autouse fixture restores the previous one
+    app = make_app(config)
+    async with app.run_test(notifications=True) as pilot:
+        await settle(pilot)
+        await register(pilot)
+        await verify_from_outbox(pilot)  # signs in: the refresh token must be stored
+        notices = [m for m in notifications(app) if "No usable system keyring" in m]
+        assert len(notices) == 1
+        path = config.config_dir / "credentials.json"
+        assert str(path) in notices[0] and stat.S_IMODE(path.stat().st_mode) == 0o600
+        await enroll(pilot, clock)
+        await save_codes_and_continue(pilot)
+        assert len([m for m in notifications(app) if "No usable system keyring" in m]) == 1  # once
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert screen_name(app) == "LicenseScreen"  # resumed from the file
