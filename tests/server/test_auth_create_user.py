@@ -8,7 +8,9 @@ import sys
 from sqlalchemy import select
 
 from server.models import Tenant, User
-from tests.server.flows import API, DEFAULT_PASSWORD, bearer, enroll_mfa, login, login_with_mfa
+from tests.server.flows import (
+    API, DEFAULT_PASSWORD, bearer, enroll_mfa, login, login_with_mfa, register_and_verify,
+)
 
 
 def create_user(settings, *args: str, password: str = DEFAULT_PASSWORD) -> subprocess.CompletedProcess:
@@ -58,8 +60,6 @@ async def test_errors_are_one_clear_line_and_exit_code_1(app, settings):
 
 
 async def test_a_tenant_member_can_be_created_in_an_existing_tenant(app, client, settings):
-    from tests.server.flows import register_and_verify
-
     owner = await register_and_verify(client, settings, sign_in=False)
     done = create_user(settings, "--email", "member@example.com", "--role", "member", "--tenant", owner["tenant_id"])
     assert done.returncode == 0, done.stderr

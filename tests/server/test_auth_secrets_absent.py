@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from server.models import AuditEvent
 from tests.server.flows import (
-    API, DEFAULT_PASSWORD, bearer, enroll_mfa, login, read_verification_mail, register, totp_code,
+    API, DEFAULT_PASSWORD, bearer, login, read_verification_mail, register, totp_code,
 )
 
 LOGGERS = ("", "server", "sqlalchemy.engine", "sqlalchemy.pool", "uvicorn", "uvicorn.error", "uvicorn.access",

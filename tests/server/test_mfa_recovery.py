@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from server.models import AuditEvent, RecoveryCode
-from tests.server.flows import API, bearer, login, mfa_owner, totp_code
+from tests.server.flows import API, bearer, login, mfa_owner, register_and_verify, totp_code
 
 
 @pytest.fixture
@@ -50,8 +50,6 @@ async def test_regenerating_recovery_codes_needs_a_factor_and_kills_the_old_set(
 
 
 async def test_recovery_codes_need_an_enrolled_account(client, settings):
-    from tests.server.flows import register_and_verify
-
     account = await register_and_verify(client, settings)
     r = await client.post(f"{API}/mfa/recovery-codes", headers=bearer(account["access_token"]),
                           json={"code": "123456"})
