@@ -64,13 +64,13 @@ class EnrollMfaScreen(BaseScreen):
     def start_enrollment(self) -> None:
         self.call("Preparing your authenticator code…", self.app.session.enroll, self.show_enrollment)
 
-    def show_enrollment(self, enrollment: tuple[str, str]) -> None:
+    async def show_enrollment(self, enrollment: tuple[str, str]) -> None:
         """Draw the QR code for the otpauth URI and print the key."""
         self.secret, self.uri = enrollment
         mode = load_preferences(self.app.config).get("qr_mode", "half")
         box = self.query_one("#qr-box")
-        box.remove_children()
-        box.mount(QRCode(self.uri, mode=mode if mode in ("half", "full") else "half", id="qr"))
+        await box.remove_children()
+        await box.mount(QRCode(self.uri, mode=mode if mode in ("half", "full") else "half", id="qr"))
         self.query_one("#secret", Static).update(Text(grouped(self.secret), style="bold"))
         self.refresh_bindings()
 

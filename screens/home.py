@@ -22,7 +22,7 @@ ADMIN_ROLES = ("owner", "admin")
 
 
 def _when(moment) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+    return moment.strftime("%b %d %H:%M") if moment else "—"
 
 
 class HomeScreen(BaseScreen):
@@ -32,7 +32,7 @@ class HomeScreen(BaseScreen):
         Binding("s", "take_seat", "Take seat", id="take-seat"),
         Binding("i", "install_choice", "Install", id="install-choice"),
         Binding("l", "app.logout", "Sign out", id="logout"),
-        Binding("r", "reload", "Refresh", id="refresh"),
+        Binding("r", "reload", "Refresh", id="refresh", show=False),
     ]
 
     sessions: list = []
@@ -47,7 +47,7 @@ class HomeScreen(BaseScreen):
                 yield Facts([("Used today", "…")], label_width=12, id="usage")
         yield Static("Your sessions (d revokes the highlighted one)", classes="section-title")
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Device", "From", "Signed in", "Last seen", "")
+        table.add_columns("Device", "From", "Last seen", "")
         yield table
         if me and me.role in ADMIN_ROLES:
             yield Button("Admin console — coming in a later release", id="admin", disabled=True, compact=True)
@@ -91,7 +91,7 @@ class HomeScreen(BaseScreen):
         table.clear()
         for info in self.sessions:
             table.add_row(Text(info.device_name or "unnamed device"), Text(info.client_addr or "—"),
-                          Text(_when(info.created_at)), Text(_when(info.last_seen_at)),
+                          Text(_when(info.last_seen_at)),
                           Text("this computer" if info.current else ""), key=info.id)
 
     def show_lease(self, status: LeaseStatus) -> None:

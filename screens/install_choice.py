@@ -36,6 +36,7 @@ class InstallChoiceScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("How do you want to install CODITECT?", classes="screen-title")
+        yield Static("↑/↓ to move, enter to choose.", classes="hint")
         self.options = options()
         choices: list[Option | None] = []
         for option in self.options:
@@ -56,6 +57,8 @@ class InstallChoiceScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "continue":
             return self.chosen is not None
+        if action == "leave":
+            return self.app.session.state().install_choice is not None
         return super().check_action(action, parameters)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -49,7 +49,7 @@ class OutboxViewerScreen(ModalScreen[None]):
                 yield Static(Text(f"No message yet in {self.outbox_dir}."))
             else:
                 meta = Text()
-                meta.append(f"To: {self.message.to}\nSubject: {self.message.subject}\nFile: {self.message.path}")
+                meta.append(f"To: {self.message.to}\nSubject: {self.message.subject}\nFolder: {self.message.path.parent}")
                 yield Static(meta, classes="meta")
                 with VerticalScroll():
                     yield Static(Text(self.message.body.strip()), id="mail-body")

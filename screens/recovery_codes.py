@@ -123,8 +123,10 @@ class RecoveryCodesScreen(BaseScreen):
             return
         code = self.query_one("#code", FormField).value.replace(" ", "")
         self.call("Making new recovery codes…",
-                  lambda: self.app.session.regenerate_recovery_codes(code=code), self._show_new_codes)
+                  lambda: self.app.session.regenerate_recovery_codes(code=code), self.show_codes)
 
-    async def _show_new_codes(self, _codes: list[str]) -> None:
+    async def show_codes(self, _codes: object = None) -> None:
+        """Draw again for the codes the session holds now."""
         await self.recompose()
         self._focus_first()
+        self.refresh_bindings()

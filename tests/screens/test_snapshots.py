@@ -1,0 +1,261 @@
+"""Snapshots of every screen at 80x24 (and 120x40 where the layout changes).
+
+Sync tests (snap_compare runs its own event loop) on the real embedded server, from a
+temp working directory with relative data dirs so printed paths never change. Onboarding
+is advanced through AccountSession (the UI flows have their own Pilot tests); anything
+random is then replaced through the screen's own display methods (tests/screens/fixed.py).
+Look at them: `pytest tests/screens/test_snapshots.py --snapshot-report` or convert an SVG
+with rsvg-convert.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.screens import fixed
+from tests.screens.conftest import app_config
+from tests.screens.driving import EMAIL, PASSWORD, press, settle, totp
+from tests.server.flows import read_verification_mail
+
+ORG = "[bold]x[/]"  # shown literally everywhere
+ONBOARDING = ("welcome", "verify", "enroll", "recovery", "license", "install", "home")
+
+
+async def reach(pilot, clock, stage: str) -> None:
+    """Advance the account (through the session, as the screens do) to `stage`."""
+    app, session = pilot.app, pilot.app.session
+    await settle(pilot)
+    stages = ONBOARDING[1:ONBOARDING.index(stage) + 1]
+    for name in stages:
+        if name == "verify":
+            await session.register(EMAIL, PASSWORD, "Ada Lovelace", ORG)
+        elif name == "enroll":
+            code, _ = read_verification_mail(app.config.outbox_dir, to=EMAIL)
+            await session.verify(code)
+        elif name == "recovery":
+            secret, _uri = await session.enroll()
+            await session.confirm_enroll(totp(secret, clock))
+            clock.advance(30)
+        elif name == "license":
+            session.acknowledge_recovery_codes()
+        elif name == "install":
+            await session.acquire_seat()
+        elif name == "home":
+            session.choose_install("docker")
+    if stages:
+        app.advance()
+    await settle(pilot)
+
+
+@pytest.fixture
+def snap(snap_compare, snapshot_dir, make_app, clock, monkeypatch):
+    """snap(stage, then=None, size=(80, 24), api_url=None): reach `stage`, run `then(pilot)`,
+    compare the screen."""
+    bin_dir = snapshot_dir / "bin"
+    bin_dir.mkdir()
+    # The install screen says what this machine supports: make it the same machine every run.
+    monkeypatch.setenv("PATH", str(bin_dir))
+
+    def run(stage: str, then=None, size=(80, 24), **extra) -> bool:
+        app = make_app(app_config(Path("data"), Path("config"), clock, **extra))
+
+        async def run_before(pilot):
+            await reach(pilot, clock, stage)
+            if then is not None:
+                await then(pilot)
+                await settle(pilot)
+
+        return snap_compare(app, run_before=run_before, terminal_size=size)
+
+    return run
+
+
+async def fixed_enrollment(pilot):
+    await pilot.app.screen.show_enrollment((fixed.SECRET, fixed.URI))
+
+
+async def fixed_codes(pilot):
+    pilot.app.session.pending_recovery_codes = list(fixed.CODES)
+    await pilot.app.screen.show_codes()
+
+
+async def fixed_home(pilot, status=fixed.ONLINE):
+    screen = pilot.app.screen
+    screen._show((fixed.SESSIONS, fixed.USAGE))
+    screen.show_lease(status)
+
+
+def test_welcome(snap):
+    assert snap("welcome")
+
+
+def test_welcome_wide(snap):
+    assert snap("welcome", size=(120, 40))
+
+
+def test_starting_failed(snap, snapshot_dir):
+    from tui.credentials import CredentialStore
+    from tui.config import AppConfig
+
+    url = "http://127.0.0.1:9"  # the discard port: nothing listens on it
+    CredentialStore(AppConfig(api_url=url, data_dir=Path("data"), config_dir=Path("config"))).set(url, EMAIL, "r" * 43)
+    assert snap("welcome", api_url=url)
+
+
+def test_register_errors_as_you_type(snap):
+    async def then(pilot):
+        await press(pilot, "c")
+        for field, text in (("email", "ada@exa"), ("password", "short"), ("confirm", "shorter")):
+            pilot.app.screen.query_one(f"#{field} Input").focus()
+            await pilot.press(*text)
+
+    assert snap("welcome", then)
+
+
+def test_login(snap):
+    assert snap("welcome", lambda pilot: press(pilot, "s"))
+
+
+def test_verify_email(snap):
+    async def then(pilot):
+        screen = pilot.app.screen
+        screen.resend_timer.pause()
+        screen.cooldown = 42
+
+    assert snap("verify", then)
+
+
+def test_outbox_viewer(snap):
+    async def then(pilot):
+        pilot.app.screen.resend_timer.pause()
+        fixed.write_fixed_mail(pilot.app.config.outbox_dir)
+        await press(pilot, "ctrl+o")
+
+    assert snap("verify", then)
+
+
+def test_enroll_mfa(snap):
+    assert snap("enroll", fixed_enrollment)
+
+
+def test_enroll_mfa_wide(snap):
+    assert snap("enroll", fixed_enrollment, size=(120, 40))
+
+
+def test_enroll_mfa_full_blocks(snap):
+    async def then(pilot):
+        await fixed_enrollment(pilot)
+        await press(pilot, "ctrl+f")
+
+    assert snap("enroll", then, size=(120, 40))
+
+
+def test_recovery_codes(snap):
+    assert snap("recovery", fixed_codes)
+
+
+def test_recovery_codes_after_a_restart(snap):
+    async def then(pilot):
+        pilot.app.session.pending_recovery_codes = None
+        await pilot.app.screen.show_codes()
+
+    assert snap("recovery", then)
+
+
+def test_license(snap):
+    async def then(pilot):
+        pilot.app.screen._show_licenses(fixed.LICENSES)
+
+    assert snap("license", then)
+
+
+def test_license_key_typo(snap):
+    async def then(pilot):
+        pilot.app.screen._show_licenses(fixed.LICENSES)
+        await pilot.press(*fixed.PRO_KEY[:-1], "X")
+
+    assert snap("license", then)
+
+
+def test_license_seat_taken(snap):
+    async def then(pilot):
+        pilot.app.screen._show_licenses(fixed.LICENSES)
+        pilot.app.screen.show_lease(fixed.ONLINE)
+
+    assert snap("license", then)
+
+
+def test_license_seat_lost(snap):
+    async def then(pilot):
+        pilot.app.screen._show_licenses(fixed.LICENSES)
+        pilot.app.screen.show_lease(fixed.LOST)
+
+    assert snap("license", then)
+
+
+def test_install_choice(snap):
+    assert snap("install")
+
+
+def test_install_choice_made(snap):
+    assert snap("install", lambda pilot: press(pilot, "enter"))
+
+
+def test_home(snap):
+    assert snap("home", fixed_home)
+
+
+def test_home_wide(snap):
+    assert snap("home", fixed_home, size=(120, 40))
+
+
+def test_home_offline(snap):
+    assert snap("home", lambda pilot: fixed_home(pilot, fixed.OFFLINE))
+
+
+def test_confirm_revoke(snap):
+    async def then(pilot):
+        await fixed_home(pilot)
+        await press(pilot, "down", "d")
+
+    assert snap("home", then)
+
+
+def test_regenerate_codes_modal(snap):
+    async def then(pilot):
+        await fixed_home(pilot)
+        await press(pilot, "g")
+
+    assert snap("home", then)
+
+
+def test_help(snap):
+    async def then(pilot):
+        await fixed_home(pilot)
+        await press(pilot, "f1")
+
+    assert snap("home", then)
+
+
+def test_mfa_challenge(snap):
+    async def then(pilot):
+        session = pilot.app.session
+        await session.logout()
+        assert await session.login(EMAIL, PASSWORD) == "mfa"
+        pilot.app.advance()
+
+    assert snap("license", then)
+
+
+def test_mfa_challenge_recovery_code(snap):
+    async def then(pilot):
+        session = pilot.app.session
+        await session.logout()
+        await session.login(EMAIL, PASSWORD)
+        pilot.app.advance()
+        await settle(pilot)
+        await press(pilot, "ctrl+t")
+
+    assert snap("license", then)
