@@ -15,19 +15,20 @@ import asyncio
 import logging
 import os
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
-from tui.api import ApiError
 from tui.commands import ConsoleCommands
 from tui.config import AppConfig
-from tui.license_client import LeaseStatus
 from tui.onboarding import AccountState, Step, next_step
-from tui.session import AccountSession
+
+if TYPE_CHECKING:
+    from tui.license_client import LeaseStatus
+    from tui.session import AccountSession
 
 log = logging.getLogger("coditect.console")
 
@@ -85,11 +86,13 @@ class CoditectApp(App[None]):
     def __init__(self, config: AppConfig, session: AccountSession | None = None) -> None:
         super().__init__()
         self.config = config
-        self.session = session or AccountSession(config)
+        # Built in the start-up worker when not given: importing the API client, pydantic
+        # and the schemas costs ~150 ms that the first frame does not need.
+        self.session: AccountSession | None = session
         self.sub_title = config.server_label
         self.step: Step | None = None
         # Published with the new LeaseStatus after every heartbeat (home and license listen).
-        self.lease_changed: Signal[LeaseStatus] = Signal(self, "lease-changed")
+        self.lease_changed: Signal["LeaseStatus"] = Signal(self, "lease-changed")
         self._heartbeat_timer = None
         self._heartbeat_every: float | None = None
 
@@ -110,11 +113,15 @@ class CoditectApp(App[None]):
         self.run_worker(self._start(), group="start", exclusive=True, exit_on_error=False)
 
     async def _start(self) -> None:
+        # Imports (the API client; FastAPI + SQLAlchemy for the embedded server) run off the
+        # event loop, so the starting screen keeps answering keys meanwhile.
+        await asyncio.to_thread(_preload, self.config.embedded)
+        from tui.api import ApiError
+        from tui.session import AccountSession
+
         try:
-            if self.config.embedded:
-                # Importing FastAPI + SQLAlchemy takes a while; do it off the event loop so
-                # the starting screen keeps answering keys meanwhile.
-                await asyncio.to_thread(_preload_server)
+            if self.session is None:
+                self.session = AccountSession(self.config)
             state = await self.session.start()
         except ApiError as error:
             self._starting_failed(error.message)
@@ -184,7 +191,8 @@ class CoditectApp(App[None]):
         from screens.outbox_viewer import OutboxViewerScreen
         from tui.outbox import latest_message
 
-        to = self.session.pending_email or (self.session.me.email if self.session.me else None)
+        session = self.session
+        to = session and (session.pending_email or (session.me.email if session.me else None))
         self.push_screen(OutboxViewerScreen(latest_message(self.config.outbox_dir, to), self.config.outbox_dir))
 
     def action_logout(self) -> None:
@@ -209,6 +217,8 @@ class CoditectApp(App[None]):
         self.notify("Signed out.", timeout=4)
 
     async def on_unmount(self) -> None:
+        if self.session is None:
+            return
         try:
             await self.session.close()
         except Exception as error:
@@ -235,6 +245,8 @@ class CoditectApp(App[None]):
         self.run_worker(self._heartbeat(), group="heartbeat", exclusive=True, exit_on_error=False)
 
     async def _heartbeat(self) -> None:
+        from tui.api import ApiError
+
         try:
             status = await self.session.heartbeat()
         except ApiError as error:
@@ -255,7 +267,7 @@ class CoditectApp(App[None]):
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(name, help, callback) for the command palette: the app's actions that make
         sense right now, then the current screen's own."""
-        signed_in = self.session.me is not None
+        signed_in = self.session is not None and self.session.me is not None
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Help", "Keys and how onboarding works", self.action_help),
         ]
@@ -270,5 +282,8 @@ class CoditectApp(App[None]):
         return commands
 
 
-def _preload_server() -> None:
-    import server.app  # noqa: F401
+def _preload(embedded: bool) -> None:
+    import tui.session  # noqa: F401
+
+    if embedded:
+        import server.app  # noqa: F401
