@@ -69,6 +69,7 @@ async def test_seat_lost_then_taken_again(config, make_app, clock):
         account = await onboard_to_home(pilot, clock)
         seat_id = app.session.license.status().seat_id
         assert app.session.license.status().state == "online"
+        assert app._heartbeat_timer is not None and app._heartbeat_every == 300
         async with other_machine(app, account, clock) as api:
             await api.release_seat(seat_id)  # e.g. an admin freed it
         app.heartbeat()
