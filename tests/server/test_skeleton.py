@@ -57,3 +57,25 @@ def test_help_and_version_import_neither_textual_nor_fastapi(flag):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out
+
+
+async def test_schema_creation_is_idempotent_and_adds_missing_indexes(settings):
+    """A database made by an older version gains the indexes added since, on start."""
+    from sqlalchemy import inspect, text
+
+    from server.db import create_schema, make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        await create_schema(engine)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP INDEX ix_login_sessions_tenant_created"))
+        await create_schema(engine)
+        await create_schema(engine)
+        async with engine.connect() as conn:
+            names = await conn.run_sync(
+                lambda c: {i["name"] for i in inspect(c).get_indexes("login_sessions")}
+            )
+        assert "ix_login_sessions_tenant_created" in names
+    finally:
+        await engine.dispose()
