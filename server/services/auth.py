@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ApiError
-from server.models import LoginSession, MfaChallenge, RefreshToken, Tenant, User
+from server.models import LoginSession, MfaChallenge, RefreshToken, Tenant, User, new_id
 from server.security import new_opaque_token, token_hash
 from server.services import audit, email_verification, mfa, throttle
 from server.services.licenses import create_free_license
@@ -36,13 +36,15 @@ async def create_account(db: AsyncSession, runtime, *, email: str, password: str
                          tenant: Tenant, role: str, verified: bool) -> User:
     """Insert a user after the password policy; shared by registration and create-user."""
     check_password_policy(password, email=email, context=(full_name, tenant.name))
+    # Hash before the first statement: on SQLite the transaction holds the one write
+    # lock from its first statement on, and argon2 is slow on purpose.
+    password_hash = await passwords_for(runtime.settings).hash(password)
     if (await db.execute(select(User.id).where(User.email == email))).first():
         raise email_taken()
     now = runtime.clock.now()
     user = User(
         tenant_id=tenant.id, email=email, full_name=full_name.strip(), role=role, created_at=now,
-        password_hash=await passwords_for(runtime.settings).hash(password),
-        email_verified_at=now if verified else None,
+        password_hash=password_hash, email_verified_at=now if verified else None,
     )
     db.add(user)
     try:
@@ -55,9 +57,8 @@ async def create_account(db: AsyncSession, runtime, *, email: str, password: str
 async def register(db: AsyncSession, runtime, *, email: str, password: str, full_name: str,
                    organization: str, client_addr: str | None):
     """-> (user, verification mail to send after commit)."""
-    tenant = Tenant(name=organization.strip(), created_at=runtime.clock.now())
-    db.add(tenant)
-    await db.flush()
+    tenant = Tenant(id=new_id(), name=organization.strip(), created_at=runtime.clock.now())
+    db.add(tenant)  # flushed with the user, after the password is hashed
     user = await create_account(db, runtime, email=email, password=password, full_name=full_name,
                                 tenant=tenant, role="owner", verified=False)
     await create_free_license(db, runtime.clock, tenant.id)
@@ -82,6 +83,7 @@ async def login(db: AsyncSession, runtime, *, email: str, password: str, device_
     """-> tokens, or an MFA token (str) when the account has a second factor."""
     await throttle.ensure_allowed(db, runtime.clock, email=email, client_addr=client_addr)
     user = (await db.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    await db.commit()  # let other requests use the database while argon2 runs
     hasher = passwords_for(runtime.settings)
     if not await hasher.verify(user.password_hash if user else None, password):
         await _count_failure(db, runtime, email=email, user=user, client_addr=client_addr, reason="password")
