@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from server.config import Settings
 from server.errors import install_error_handlers
-from server.routes import admin, auth, licenses, meta, support, usage
+from server.routes import admin, auth, licenses, meta, pages, support, usage
 from server.runtime import Runtime
+from server.sweeper import sweep_forever
 
 API_PREFIX = "/api/v1"
 
@@ -21,13 +23,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         await runtime.start()
-        yield
-        await runtime.close()
+        sweeper = asyncio.create_task(sweep_forever(runtime))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            await runtime.close()
 
     app = FastAPI(title="CODITECT Cloud API", version=_version(), lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(meta.router)
+    app.include_router(pages.router)
     app.include_router(auth.router, prefix=f"{API_PREFIX}/auth", tags=["auth"])
     app.include_router(licenses.router, prefix=f"{API_PREFIX}/licenses", tags=["licenses"])
     app.include_router(usage.router, prefix=f"{API_PREFIX}/usage", tags=["usage"])

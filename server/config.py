@@ -49,6 +49,7 @@ class Settings:
     lease_ttl_days: int = 7
     seat_heartbeat_interval_s: int = 300
     seat_ttl_s: int = 900
+    seat_sweep_interval_s: float = 60.0
     # Argon2 cost; tests may lower it, production never should.
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
