@@ -1,22 +1,22 @@
-"""/api/v1/auth: registration, e-mail verification, login + MFA, tokens, own sessions."""
+"""/api/v1/auth: registration, e-mail verification, invitations, login + MFA, tokens, own sessions."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Body, Response
 from server.deps import DB, ClientAddr, CurrentPrincipal, RuntimeDep
 from server.schemas import (
-    LoginRequest, LoginResponse, MeResponse, MfaChallengeRequest, MfaConfirmRequest, MfaEnrollResponse,
-    MfaProofRequest, Problem, RecoveryCodesResponse, RefreshRequest, RegisterRequest, RegisterResponse,
-    ResendVerificationRequest, SessionInfo, StatusResponse, TokenResponse, VerifyEmailLinkRequest,
-    VerifyEmailRequest,
+    AcceptInvitationRequest, AcceptInvitationResponse, InvitationPreview, InvitationTokenRequest, LoginRequest,
+    LoginResponse, MeResponse, MfaChallengeRequest, MfaConfirmRequest, MfaEnrollResponse, MfaProofRequest, Problem,
+    RecoveryCodesResponse, RefreshRequest, RegisterRequest, RegisterResponse, ResendVerificationRequest,
+    SessionInfo, StatusResponse, TokenResponse, VerifyEmailLinkRequest, VerifyEmailRequest,
 )
-from server.services import auth, email_verification
+from server.services import auth, email_verification, invitations
 from server.services.auth import account_summary
 from server.services.sessions import own_session, own_sessions, revoke_session
 
 router = APIRouter(responses={
     400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem}, 409: {"model": Problem},
-    422: {"model": Problem}, 429: {"model": Problem},
+    410: {"model": Problem}, 422: {"model": Problem}, 429: {"model": Problem},
 })
 
 
@@ -54,6 +54,22 @@ async def resend_verification(body: ResendVerificationRequest, db: DB, runtime: 
     if mail is not None:
         background.add_task(mail.send, runtime.mailer)
     return StatusResponse(status="accepted")
+
+
+@router.post("/invitations/preview", response_model=InvitationPreview)
+async def preview_invitation(body: InvitationTokenRequest, db: DB, runtime: RuntimeDep,
+                             addr: ClientAddr) -> InvitationPreview:
+    invitation, tenant = await invitations.preview(db, runtime, body.token, addr)
+    return InvitationPreview(email=invitation.email, organization=tenant.name, role=invitation.role,
+                             expires_at=invitation.expires_at)
+
+
+@router.post("/invitations/accept", status_code=201, response_model=AcceptInvitationResponse)
+async def accept_invitation(body: AcceptInvitationRequest, db: DB, runtime: RuntimeDep,
+                            addr: ClientAddr) -> AcceptInvitationResponse:
+    user = await invitations.accept(db, runtime, token=body.token, full_name=body.full_name,
+                                    password=body.password, client_addr=addr)
+    return AcceptInvitationResponse(user_id=user.id, tenant_id=user.tenant_id, email=user.email, role=user.role)
 
 
 @router.post("/login", response_model=LoginResponse, response_model_exclude_none=True)

@@ -18,6 +18,7 @@ __all__ = [
     "ResendVerificationRequest", "StatusResponse", "LoginRequest", "LoginResponse", "TokenResponse",
     "MfaChallengeRequest", "MfaProofRequest", "MfaConfirmRequest", "MfaEnrollResponse",
     "RecoveryCodesResponse", "RefreshRequest", "MeResponse", "SessionInfo",
+    "InvitationTokenRequest", "InvitationPreview", "AcceptInvitationRequest", "AcceptInvitationResponse",
     "PASSWORD_MIN_LENGTH", "PASSWORD_MAX_LENGTH",
 ]
 
@@ -152,3 +153,33 @@ class SessionInfo(BaseModel):
     amr: list[str]
     current: bool
     revoked_at: datetime | None = None
+
+
+class InvitationTokenRequest(BaseModel):
+    """The code from the invitation mail."""
+
+    token: OpaqueToken
+
+
+class InvitationPreview(BaseModel):
+    """Whom an invitation is for: only what its mail already told the token holder."""
+
+    email: str
+    organization: str
+    role: str
+    expires_at: datetime
+
+
+class AcceptInvitationRequest(BaseModel):
+    token: OpaqueToken
+    full_name: str = Field(min_length=1, max_length=200)
+    password: str = _PASSWORD_FIELD
+
+
+class AcceptInvitationResponse(BaseModel):
+    """The new account (e-mail already verified); sign in with its e-mail next."""
+
+    user_id: str
+    tenant_id: str
+    email: str
+    role: str

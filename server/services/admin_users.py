@@ -109,10 +109,14 @@ async def invite(db: AsyncSession, clock, scope: TenantScope, mailer, *, email: 
 def _invitation_body(*, inviter: str, tenant_name: str, role: str, token: str, expires_at) -> str:
     return (
         f"{inviter} invited you to join {tenant_name} on CODITECT as {role}.\n\n"
-        "Open CODITECT Console, register with this e-mail address and enter this invitation code:\n\n"
+        "To accept:\n"
+        "  1. Open CODITECT Console (run `coditect-console` in a terminal).\n"
+        "  2. Choose \"I have an invitation\" (key i).\n"
+        "  3. Paste this invitation code:\n\n"
         f"    {token}\n\n"
-        f"The invitation expires on {expires_at:%Y-%m-%d %H:%M} UTC. "
-        "If you did not expect it, ignore this message.\n"
+        "  4. Check the organization and e-mail address shown, then choose your name and password.\n\n"
+        f"The code works once, until {expires_at:%Y-%m-%d %H:%M} UTC. "
+        "If you did not expect this invitation, ignore this message.\n"
     )
 
 
