@@ -1,4 +1,4 @@
-"""First screen for someone not signed in: create an account or sign in."""
+"""First screen for someone not signed in: create an account, accept an invitation, or sign in."""
 
 from __future__ import annotations
 
@@ -19,14 +19,17 @@ INTRO = ("CODITECT runs AI agents on your own machine. In a few minutes this con
 class WelcomeScreen(BaseScreen):
     BINDINGS = [
         Binding("c", "register", "Create account", id="register"),
+        Binding("i", "invitation", "I have an invitation", id="invitation"),
         Binding("s", "login", "Sign in", id="login"),
     ]
+    CHOICES = {"register": Step.REGISTER, "invitation": Step.ACCEPT_INVITATION, "login": Step.LOGIN}
 
     def compose_body(self) -> ComposeResult:
         yield Static("Welcome to CODITECT", classes="screen-title")
         yield Static(INTRO, classes="lead")
         with Horizontal(classes="choices"):
             yield Button("Create an account (c)", id="register", variant="primary", compact=True)
+            yield Button("I have an invitation (i)", id="invitation", compact=True)
             yield Button("Sign in (s)", id="login", compact=True)
         config = self.app.config
         where = Text("Server: ", style="dim")
@@ -40,10 +43,13 @@ class WelcomeScreen(BaseScreen):
         self.query_one("#register", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.app.go(Step.REGISTER if event.button.id == "register" else Step.LOGIN)
+        self.app.go(self.CHOICES[event.button.id])
 
     def action_register(self) -> None:
         self.app.go(Step.REGISTER)
+
+    def action_invitation(self) -> None:
+        self.app.go(Step.ACCEPT_INVITATION)
 
     def action_login(self) -> None:
         self.app.go(Step.LOGIN)

@@ -50,6 +50,8 @@ _WORDS: dict[str, str] = {
     "token_invalid": "Your sign-in is not valid any more. Sign in again.",
     "refresh_invalid": "Your saved sign-in is not valid any more. Sign in again.",
     "refresh_expired": "Your sign-in has expired (30 days). Sign in again.",
+    "invitation_invalid": ("This invitation code is not valid: codes work once, for 7 days. If you already "
+                           "accepted it, sign in; otherwise ask your administrator to invite you again."),
     "invalid_token": "This link is not valid any more: links work once, for 15 minutes. Ask for a new mail.",
     "mfa_proof_required": "Confirm with a code from your current authenticator app first.",
     "no_pending_enrollment": "Start the authenticator set-up again.",
@@ -72,7 +74,7 @@ _FIELD_WORDS: dict[str, str] = {
     "organization": "Enter your organization's name.",
     "code": "Enter the 6 digits.",
     "recovery_code": "Enter a recovery code like xxxx-xxxx-xxxx.",
-    "token": "Paste the whole link token from the email.",
+    "token": "Paste the whole code or link token from the email.",
     "license_key": "A license key looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
     "hardware_id": "This machine's identifier was refused.",
     "device_name": "This device name is too long.",
@@ -293,6 +295,15 @@ class ApiClient:
     async def resend_verification(self, email: str) -> None:
         body = _request(schemas.ResendVerificationRequest, email=email)
         await self._call("POST", "/auth/verify-email/resend", None, body=body, auth=False)
+
+    async def preview_invitation(self, token: str) -> schemas.InvitationPreview:
+        body = _request(schemas.InvitationTokenRequest, token=token.strip())
+        return await self._call("POST", "/auth/invitations/preview", schemas.InvitationPreview, body=body, auth=False)
+
+    async def accept_invitation(self, token: str, full_name: str, password: str) -> schemas.AcceptInvitationResponse:
+        body = _request(schemas.AcceptInvitationRequest, token=token.strip(), full_name=full_name, password=password)
+        return await self._call("POST", "/auth/invitations/accept", schemas.AcceptInvitationResponse, body=body,
+                                auth=False)
 
     async def login(self, email: str, password: str, device_name: str = "", hardware_id: str | None = None) -> LoginResult:
         body = _request(schemas.LoginRequest, email=email, password=password, device_name=device_name[:200],

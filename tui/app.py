@@ -41,6 +41,7 @@ EXIT_ON_READY = "CODITECT_EXIT_ON_READY"
 # because going back would undo nothing and only confuse).
 BACK: dict[Step, Step] = {
     Step.REGISTER: Step.WELCOME,
+    Step.ACCEPT_INVITATION: Step.WELCOME,
     Step.LOGIN: Step.WELCOME,
     Step.VERIFY_EMAIL: Step.WELCOME,
     Step.MFA_CHALLENGE: Step.LOGIN,
@@ -48,6 +49,7 @@ BACK: dict[Step, Step] = {
 
 
 def _screen_for(step: Step) -> Screen:
+    from screens.accept_invitation import AcceptInvitationScreen
     from screens.enroll_mfa import EnrollMfaScreen
     from screens.home import HomeScreen
     from screens.install_choice import InstallChoiceScreen
@@ -62,6 +64,7 @@ def _screen_for(step: Step) -> Screen:
     screens: dict[Step, Callable[[], Screen]] = {
         Step.WELCOME: WelcomeScreen,
         Step.REGISTER: RegisterScreen,
+        Step.ACCEPT_INVITATION: AcceptInvitationScreen,
         Step.VERIFY_EMAIL: VerifyEmailScreen,
         Step.LOGIN: LoginScreen,
         Step.MFA_CHALLENGE: MfaChallengeScreen,

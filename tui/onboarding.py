@@ -17,6 +17,7 @@ ROLES_WITHOUT_SEAT = frozenset({"support"})
 class Step(Enum):
     WELCOME = "welcome"
     REGISTER = "register"
+    ACCEPT_INVITATION = "accept_invitation"  # chosen on the welcome screen, never by next_step
     VERIFY_EMAIL = "verify_email"
     LOGIN = "login"
     MFA_CHALLENGE = "mfa_challenge"

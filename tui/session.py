@@ -138,6 +138,19 @@ class AccountSession:
             raise ApiError("validation_error", fields={"email": "Enter a valid email address."})
         await self.api.resend_verification(email)
 
+    # -- invitations ----------------------------------------------------------------------------
+
+    async def preview_invitation(self, code: str) -> schemas.InvitationPreview:
+        """Whom the pasted invitation code is for (organization, email, role)."""
+        return await self.api.preview_invitation(code)
+
+    async def accept_invitation(self, code: str, full_name: str, password: str) -> str | AccountState:
+        """Create the invited account, then sign in with it (its email is verified already)."""
+        account = await self.api.accept_invitation(code, full_name, password)
+        # Should signing in fail now (server gone), the next start asks for the password.
+        save_preferences(self.config, verified_waiting_login=account.email)
+        return await self.login(account.email, password)
+
     # -- sign in ----------------------------------------------------------------------------
 
     async def login(self, email: str, password: str) -> str | AccountState:

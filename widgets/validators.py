@@ -80,6 +80,16 @@ def code_or_token(value: str) -> str:
     return match.group(1) if match else value
 
 
+class InvitationCode(Validator):
+    """The code from an invitation email: one long word (spaces around it are ignored)."""
+
+    def validate(self, value: str) -> ValidationResult:
+        value = value.strip()
+        if 16 <= len(value) <= 512 and not any(c.isspace() for c in value):
+            return self.success()
+        return self.failure("Paste the whole code from the invitation email.")
+
+
 class RecoveryCodeFormat(Validator):
     def validate(self, value: str) -> ValidationResult:
         if _RECOVERY_CODE.match(value.strip()):

@@ -61,6 +61,15 @@ def read_verification_mail(outbox_dir, to: str | None = None, wait_s: float = 5.
     return parse_verification_mail(bodies[-1])
 
 
+def read_invitation_code(outbox_dir, to: str) -> str:
+    """The code in the newest invitation mail to `to` (its one indented line)."""
+    bodies = mail_bodies(outbox_dir, to)
+    assert bodies, f"no mail to {to}"
+    body = bodies[-1]
+    assert 'Choose "I have an invitation" (key i)' in body and "coditect-console" in body
+    return next(line.strip() for line in body.splitlines() if line.startswith("    "))
+
+
 def unique_email(prefix: str = "user") -> str:
     return f"{prefix}.{secrets.token_hex(4)}@example.com"
 

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from server.models import AuditEvent, Invitation, User
 from tests.server.admin_world import API, audit_events, make_org
-from tests.server.flows import (DEFAULT_PASSWORD, bearer, enroll_mfa, login, login_with_mfa, mail_bodies,
-                                register)
+from tests.server.flows import (DEFAULT_PASSWORD, bearer, enroll_mfa, login, login_with_mfa,
+                                read_invitation_code, register)
 from tests.server.principals import app_beside, make_principal
 from tests.server.test_seats_concurrency import start_live
 
@@ -23,17 +23,10 @@ AUTH = f"{API}/auth/invitations"
 NAME = "Grace Hopper"
 
 
-def invitation_code(outbox, to: str) -> str:
-    """The code in the newest invitation mail to `to` (the one indented line)."""
-    body = mail_bodies(outbox, to=to)[-1]
-    assert 'Choose "I have an invitation" (key i)' in body and "coditect-console" in body
-    return next(line.strip() for line in body.splitlines() if line.startswith("    "))
-
-
 async def invite(client, settings, inviter: dict, email: str, role: str = "member") -> str:
     r = await client.post(f"{API}/admin/invitations", headers=inviter["headers"], json={"email": email, "role": role})
     assert r.status_code == 201, r.text
-    return invitation_code(settings, email)
+    return read_invitation_code(settings, email)
 
 
 async def accept(client, token: str, password: str = DEFAULT_PASSWORD, full_name: str = NAME):
@@ -211,7 +204,7 @@ async def test_simultaneous_accepts_give_one_account(live_server, database_url, 
             r = await client.post(f"{API}/admin/invitations", headers=admin["headers"],
                                   json={"email": "race@example.com", "role": "member"})
             assert r.status_code == 201, r.text
-            token = invitation_code(tmp_path / "live" / "outbox", "race@example.com")
+            token = read_invitation_code(tmp_path / "live" / "outbox", "race@example.com")
             answers = await asyncio.gather(*[accept(client, token, password=f"race-passphrase-{i}-zq")
                                              for i in range(6)])
         assert sorted(r.status_code for r in answers)[0] == 201

@@ -1,0 +1,109 @@
+"""Accept an invitation: paste the code, see whom it is for, choose a name and a password."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Button, Input, Static
+
+from screens.base import BaseScreen
+from server import schemas
+from widgets.facts import Facts
+from widgets.form_field import FormField
+from widgets.validators import InvitationCode, PasswordRules, SameAs
+
+# Shown once the code is known to be good.
+DETAILS = ("#invitation", "#full_name", "#password", "#confirm", "#accept")
+
+
+class AcceptInvitationScreen(BaseScreen):
+    STAGE = "Account"
+    ERROR_FIELDS = {"invitation_invalid": "token", "email_taken": "token", "weak_password": "password"}
+    BINDINGS = [
+        Binding("escape", "app.back", "Back", id="back"),
+        Binding("ctrl+s", "submit", "Continue", id="submit"),
+        Binding("ctrl+o", "app.open_outbox", "Read the email", id="open-outbox"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.previewed_code: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Accept an invitation", classes="screen-title")
+        yield Static("Paste the code from your invitation email. You will see whom it is for "
+                     "before you choose a password.", id="intro", classes="lead")
+        yield Facts(id="invitation", classes="lead")
+        yield FormField("Invitation code", Input(placeholder="the code from the email", validators=[InvitationCode()],
+                                                 compact=True, max_length=512), id="token")
+        yield FormField("Full name", Input(placeholder="Grace Hopper", compact=True, max_length=200), id="full_name")
+        yield FormField("Password", Input(placeholder="12 characters or more", password=True, compact=True,
+                                          validators=[PasswordRules()], max_length=128), id="password")
+        yield FormField("Repeat password", Input(password=True, compact=True, max_length=128,
+                                                 validators=[SameAs(self._password)]), id="confirm")
+        yield Button("Continue", id="continue", variant="primary", compact=True)
+        yield Button("Accept and sign in", id="accept", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self._show_details(False)
+        self.query_one("#token", FormField).input.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_outbox":
+            return self.app.config.embedded
+        return super().check_action(action, parameters)
+
+    def show_invitation(self, invitation: schemas.InvitationPreview) -> None:
+        """The preview's answer: whom the code is for; then the rest of the form."""
+        self.previewed_code = self._code()
+        self.query_one("#invitation", Facts).set_rows([
+            ("Organization", invitation.organization),
+            ("Email", invitation.email),
+            ("Role", invitation.role.capitalize()),
+            ("Code valid until", f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC"),
+        ])
+        self._show_details(True)
+        self.query_one("#full_name", FormField).input.focus()
+
+    def _show_details(self, shown: bool) -> None:
+        for selector in DETAILS:
+            self.query_one(selector).display = shown
+        self.query_one("#intro").display = not shown
+        self.query_one("#continue").display = not shown
+
+    def _code(self) -> str:
+        return self.query_one("#token", FormField).value.strip()
+
+    def _password(self) -> str:
+        return self.query_one("#password", FormField).value
+
+    @on(Input.Changed, "#token Input")
+    def _code_changed(self) -> None:
+        if self.previewed_code is not None and self._code() != self.previewed_code:
+            self.previewed_code = None  # the details shown belong to the old code
+            self._show_details(False)
+
+    @on(Input.Changed, "#password Input")
+    def _recheck_confirmation(self) -> None:
+        confirm = self.query_one("#confirm", FormField)
+        if confirm.value:
+            confirm.check()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.submit()
+
+    def action_submit(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        if not self.form_ok():
+            return
+        session, code = self.app.session, self._code()
+        if self.previewed_code is None:
+            self.call("Checking the invitation…", lambda: session.preview_invitation(code), self.show_invitation)
+            return
+        full_name = self.query_one("#full_name", FormField).value.strip()
+        password = self._password()
+        self.call("Creating your account…", lambda: session.accept_invitation(code, full_name, password),
+                  lambda _: self.app.advance())
