@@ -22,7 +22,9 @@ class AcceptInvitationScreen(BaseScreen):
     ERROR_FIELDS = {"invitation_invalid": "token", "email_taken": "token", "weak_password": "password"}
     BINDINGS = [
         Binding("escape", "app.back", "Back", id="back"),
-        Binding("ctrl+s", "submit", "Continue", id="submit"),
+        # One key, named for what it does now (check_action shows one of the two).
+        Binding("ctrl+s", "check_code", "Continue", id="submit"),
+        Binding("ctrl+s", "accept", "Accept", id="accept"),
         Binding("ctrl+o", "app.open_outbox", "Read the email", id="open-outbox"),
     ]
 
@@ -34,7 +36,7 @@ class AcceptInvitationScreen(BaseScreen):
         yield Static("Accept an invitation", classes="screen-title")
         yield Static("Paste the code from your invitation email. You will see whom it is for "
                      "before you choose a password.", id="intro", classes="lead")
-        yield Facts(id="invitation", classes="lead")
+        yield Facts(id="invitation", classes="lead", label_width=17)  # values in line with the inputs
         yield FormField("Invitation code", Input(placeholder="the code from the email", validators=[InvitationCode()],
                                                  compact=True, max_length=512), id="token")
         yield FormField("Full name", Input(placeholder="Grace Hopper", compact=True, max_length=200), id="full_name")
@@ -52,6 +54,8 @@ class AcceptInvitationScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_outbox":
             return self.app.config.embedded
+        if action in ("check_code", "accept"):
+            return (self.previewed_code is None) == (action == "check_code")
         return super().check_action(action, parameters)
 
     def show_invitation(self, invitation: schemas.InvitationPreview) -> None:
@@ -71,6 +75,7 @@ class AcceptInvitationScreen(BaseScreen):
             self.query_one(selector).display = shown
         self.query_one("#intro").display = not shown
         self.query_one("#continue").display = not shown
+        self.refresh_bindings()
 
     def _code(self) -> str:
         return self.query_one("#token", FormField).value.strip()
@@ -93,7 +98,10 @@ class AcceptInvitationScreen(BaseScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.submit()
 
-    def action_submit(self) -> None:
+    def action_check_code(self) -> None:
+        self.submit()
+
+    def action_accept(self) -> None:
         self.submit()
 
     def submit(self) -> None:

@@ -15,8 +15,7 @@ from tui.onboarding import Step
 FLOW = ("Create an account → verify your email (6-digit code) → set up an authenticator app "
         "(scan the QR code) → save your recovery codes → activate a license and take a seat for "
         "this machine → choose how to install CODITECT. If you stop anywhere, the next start "
-        "resumes at the same step. Invited by a colleague? Choose “I have an invitation” and paste "
-        "the code from the email instead of creating an account.")
+        "resumes at the same step.")
 
 KEYS = [
     ("ctrl+q", "Quit"),
@@ -29,7 +28,7 @@ KEYS = [
 ]
 
 SCREEN_KEYS = {
-    Step.ACCEPT_INVITATION: [("ctrl+s", "Check the code / accept and sign in"),
+    Step.ACCEPT_INVITATION: [("ctrl+s", "Check the code, then accept and sign in"),
                              ("ctrl+o", "Read the latest email (embedded)")],
     Step.VERIFY_EMAIL: [("ctrl+n", "Send a new code (after 60 s)"), ("ctrl+o", "Read the latest email (embedded)")],
     Step.ENROLL_MFA: [("ctrl+y", "Copy the key (OSC 52)"), ("ctrl+f", "Switch the QR code to full blocks and back")],

@@ -19,7 +19,7 @@ INTRO = ("CODITECT runs AI agents on your own machine. In a few minutes this con
 class WelcomeScreen(BaseScreen):
     BINDINGS = [
         Binding("c", "register", "Create account", id="register"),
-        Binding("i", "invitation", "I have an invitation", id="invitation"),
+        Binding("i", "invitation", "Invitation", id="invitation"),
         Binding("s", "login", "Sign in", id="login"),
     ]
     CHOICES = {"register": Step.REGISTER, "invitation": Step.ACCEPT_INVITATION, "login": Step.LOGIN}

@@ -31,6 +31,10 @@ OFFLINE = LeaseStatus(state="offline", valid_until=UNTIL, seat_id="seat-1", tier
                       reason="The license server cannot be reached; working offline.")
 LOST = LeaseStatus(state="lost", reason="This machine's seat was released. Acquire it again to keep working.")
 
+INVITATION_CODE = "SNAPSHOTxINVITATIONxCODExFIXEDxFORxPICTURE0"
+INVITATION = schemas.InvitationPreview(email="grace@engines.example", organization="[bold]Analytical[/] Engines",
+                                       role="admin", expires_at=UNTIL)
+
 SESSIONS = [
     schemas.SessionInfo(id="s1", device_name="workstation (Linux)", client_addr="127.0.0.1", created_at=AT,
                         last_seen_at=AT, amr=["pwd", "otp"], current=True),

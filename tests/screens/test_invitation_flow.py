@@ -36,7 +36,7 @@ async def test_the_colleague_pastes_the_code_and_lands_on_the_authenticator_step
         assert not app.screen.query_one("#full_name").display  # nothing to fill before the code is known
 
         await fill(pilot, "token", f"  {code} ")
-        await press(pilot, "enter")
+        await press(pilot, "ctrl+s")
         facts = dict(app.screen.query_one("#invitation").rows)
         assert (facts["Organization"], facts["Email"], facts["Role"]) == ("Analytical Engines", COLLEAGUE, "Admin")
         assert facts["Code valid until"] == "2026-12-03 10:01 UTC"  # 7 days after the invite (2 TOTP steps in)
@@ -50,7 +50,7 @@ async def test_the_colleague_pastes_the_code_and_lands_on_the_authenticator_step
         assert "not the same" in str(app.screen.query_one("#confirm .field-error").render())
 
         await fill(pilot, "confirm", PASSWORD)
-        await press(pilot, "enter")
+        await press(pilot, "ctrl+s")
         assert screen_name(app) == "EnrollMfaScreen"
         me = app.session.me
         assert (me.email, me.role, me.tenant_name, me.email_verified, me.mfa_enrolled) == (

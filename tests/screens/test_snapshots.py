@@ -118,6 +118,21 @@ def test_login(snap):
     assert snap("welcome", lambda pilot: press(pilot, "s"))
 
 
+def test_accept_invitation(snap):
+    assert snap("welcome", lambda pilot: press(pilot, "i"))
+
+
+def test_accept_invitation_details(snap):
+    async def then(pilot):
+        await press(pilot, "i")
+        screen = pilot.app.screen
+        screen.query_one("#token Input").value = fixed.INVITATION_CODE
+        screen.show_invitation(fixed.INVITATION)
+        await pilot.press(*"Grace Hopper", "enter", *PASSWORD, "enter", *"tangerine")
+
+    assert snap("welcome", then)
+
+
 def test_verify_email(snap):
     async def then(pilot):
         screen = pilot.app.screen
