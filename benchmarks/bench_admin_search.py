@@ -25,11 +25,8 @@ from pathlib import Path
 import httpx
 import pyotp
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_identity import start_server  # noqa: E402  (the shared "real server" launcher)
-from server.commands.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET  # noqa: E402
+from harness import percentile, start_server, stop_server
+from server.commands.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 ADMIN = "/api/v1/admin/sessions"
 
@@ -107,11 +104,6 @@ async def timed(client, path, params, headers, n) -> list[float]:
     return times
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
-
-
 async def deep_cursor(client, headers, params, pages: int) -> tuple[str | None, int]:
     cursor, depth = None, 0
     for _ in range(pages):
@@ -148,7 +140,8 @@ async def measure(url: str, email: str, n: int) -> None:
         for label, path, params in cases:
             params = {k: v for k, v in params.items() if v is not None}
             times = await timed(client, path, params, headers, n)
-            rows.append((label, pct(times, 50), pct(times, 99)))
+            ordered = sorted(t * 1000 for t in times)
+            rows.append((label, percentile(ordered, 50), percentile(ordered, 99)))
         base = rows[0][1]
         print(f"{'request':<52}{'p50 ms':>9}{'p99 ms':>9}{'p50/healthz':>13}")
         for label, p50, p99 in rows:
@@ -172,8 +165,7 @@ def main() -> None:
     try:
         asyncio.run(measure(url, email, args.requests))
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_server(proc)
 
 
 if __name__ == "__main__":
