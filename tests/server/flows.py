@@ -61,9 +61,12 @@ def read_verification_mail(outbox_dir, to: str | None = None, wait_s: float = 5.
     return parse_verification_mail(bodies[-1])
 
 
-def read_invitation_code(outbox_dir, to: str) -> str:
-    """The code in the newest invitation mail to `to` (its one indented line)."""
-    bodies = mail_bodies(outbox_dir, to)
+def read_invitation_code(outbox_dir, to: str, wait_s: float = 5.0) -> str:
+    """The code in the newest invitation mail to `to` (its one indented line); waits for
+    the mail like read_verification_mail."""
+    deadline = time.monotonic() + wait_s
+    while not (bodies := mail_bodies(outbox_dir, to)) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert bodies, f"no mail to {to}"
     body = bodies[-1]
     assert 'Choose "I have an invitation" (key i)' in body and "coditect-console" in body
