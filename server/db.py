@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -17,7 +18,7 @@ def make_engine(database_url: str, **kwargs) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(path))
         # One connection per process: SQLite runs one writer at a time anyway, and
         # queueing requests in the pool (FIFO) is fair, where SQLite's busy-wait
         # backoff is not (it gave p99s of seconds under 16 concurrent clients).
@@ -31,6 +32,18 @@ def make_engine(database_url: str, **kwargs) -> AsyncEngine:
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(database_url, **kwargs)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite opens it (SQLite gives the -wal and
+    -shm files the database file's mode), and tighten a file made before this rule."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        try:
+            os.chmod(path.with_name(name), 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -1,11 +1,12 @@
-"""Server key material: the Ed25519 token-signing key (JWKS) and the key that
-encrypts TOTP secrets at rest. Both live in <data_dir>/keys with mode 0600 and are
-created on first start (O_EXCL, so racing processes agree on one key)."""
+"""Server key material: the Ed25519 token-signing key (JWKS), the key that encrypts
+TOTP secrets at rest and the key that MACs short codes. All live in <data_dir>/keys
+with mode 0600 and are created on first start (O_EXCL, so racing processes agree on one key)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SIGNING_KEY_FILE = "signing-ed25519.pem"
 SECRET_KEY_FILE = "totp-secrets.key"
+CODE_MAC_KEY_FILE = "code-mac.key"
 
 
 def _b64url(data: bytes) -> str:
@@ -111,3 +113,20 @@ class SecretBox:
     def decrypt(self, token: str) -> str:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         return self._aead.decrypt(raw[:12], raw[12:], b"coditect-totp").decode()
+
+
+class CodeMac:
+    """HMAC-SHA256 for short codes stored as digests (6-digit e-mail codes, recovery codes).
+
+    A plain hash of a 20-bit code falls to brute force in a fraction of a second; keyed
+    with a secret kept outside the database, a copy of the database alone is no help."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    @classmethod
+    def load_or_create(cls, keys_dir: Path) -> "CodeMac":
+        return cls(_read_or_create(keys_dir / CODE_MAC_KEY_FILE, lambda: os.urandom(32)))
+
+    def digest(self, salt: str, code: str) -> str:
+        return hmac.new(self._key, f"{salt}:{code}".encode(), hashlib.sha256).hexdigest()

@@ -7,10 +7,11 @@ in-process through httpx.ASGITransport (which runs no lifespan).
 from __future__ import annotations
 
 import asyncio
+import os
 
 from server.config import Settings
 from server.db import create_schema, make_engine, make_sessionmaker
-from server.keys import SecretBox, SigningKey
+from server.keys import CodeMac, SecretBox, SigningKey
 from server.services.mail import make_mailer
 
 
@@ -23,6 +24,7 @@ class Runtime:
         self.mailer = make_mailer(settings)
         self.signing_key: SigningKey | None = None
         self.secret_box: SecretBox | None = None
+        self.code_mac: CodeMac | None = None
         self._started = False
         self._lock = asyncio.Lock()
 
@@ -32,10 +34,18 @@ class Runtime:
         async with self._lock:
             if self._started:
                 return
+            await asyncio.to_thread(_private_dir, self.settings.data_dir)
             self.signing_key = await asyncio.to_thread(SigningKey.load_or_create, self.settings.keys_dir)
             self.secret_box = await asyncio.to_thread(SecretBox.load_or_create, self.settings.keys_dir)
+            self.code_mac = await asyncio.to_thread(CodeMac.load_or_create, self.settings.keys_dir)
             await create_schema(self.engine)
             self._started = True
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def _private_dir(path) -> None:
+    """The data dir holds keys, mail and (by default) the database: owner only."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response
 
 from server.deps import DB, ClientAddr, Principal, RuntimeDep, require_role
 from server.schemas.admin import (
@@ -102,8 +102,10 @@ async def reset_mfa(user_id: str, scope: AdminScope, db: DB, runtime: RuntimeDep
 
 
 @router.post("/invitations", response_model=InvitationResponse, status_code=201)
-async def invite(body: InvitationRequest, scope: AdminScope, db: DB, runtime: RuntimeDep) -> InvitationResponse:
-    inv = await admin_users.invite(db, runtime.clock, scope, runtime.mailer, email=body.email, role=body.role)
+async def invite(body: InvitationRequest, scope: AdminScope, db: DB, runtime: RuntimeDep,
+                 background: BackgroundTasks) -> InvitationResponse:
+    inv, mail = await admin_users.invite(db, runtime.clock, scope, email=body.email, role=body.role)
+    background.add_task(mail.send, runtime.mailer)  # runs after the commit
     return InvitationResponse(id=inv.id, email=inv.email, role=inv.role, expires_at=inv.expires_at)
 
 

@@ -48,9 +48,9 @@ async def verify_email_link(body: VerifyEmailLinkRequest, db: DB, runtime: Runti
 
 
 @router.post("/verify-email/resend", status_code=202, response_model=StatusResponse)
-async def resend_verification(body: ResendVerificationRequest, db: DB, runtime: RuntimeDep,
+async def resend_verification(body: ResendVerificationRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr,
                               background: BackgroundTasks) -> StatusResponse:
-    mail = await email_verification.resend(db, runtime, body.email)
+    mail = await email_verification.resend(db, runtime, body.email, addr)
     if mail is not None:
         background.add_task(mail.send, runtime.mailer)
     return StatusResponse(status="accepted")

@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, model_validator
 
+from server.schemas.common import PlainText
+
 __all__ = [
     "Email", "RegisterRequest", "RegisterResponse", "VerifyEmailRequest", "VerifyEmailLinkRequest",
     "ResendVerificationRequest", "StatusResponse", "LoginRequest", "LoginResponse", "TokenResponse",
@@ -37,8 +39,8 @@ OpaqueToken = Annotated[str, Field(min_length=16, max_length=512)]
 class RegisterRequest(BaseModel):
     email: Email
     password: str = _PASSWORD_FIELD
-    full_name: str = Field(min_length=1, max_length=200)
-    organization: str = Field(min_length=1, max_length=200)
+    full_name: PlainText = Field(min_length=1, max_length=200)
+    organization: PlainText = Field(min_length=1, max_length=200)
 
 
 class RegisterResponse(BaseModel):
@@ -68,8 +70,8 @@ class StatusResponse(BaseModel):
 class LoginRequest(BaseModel):
     email: Email
     password: str = _PASSWORD_FIELD
-    device_name: str = Field(default="", max_length=200)
-    hardware_id: str | None = Field(default=None, max_length=128)
+    device_name: PlainText = Field(default="", max_length=200)
+    hardware_id: PlainText | None = Field(default=None, max_length=128)
 
 
 class TokenResponse(BaseModel):
@@ -172,7 +174,7 @@ class InvitationPreview(BaseModel):
 
 class AcceptInvitationRequest(BaseModel):
     token: OpaqueToken
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: PlainText = Field(min_length=1, max_length=200)
     password: str = _PASSWORD_FIELD
 
 

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from server.schemas.common import PlainText
+
 __all__ = [
     "ActivateLicenseRequest", "LicenseInfo", "LicensesResponse", "SeatKind", "AcquireSeatRequest",
     "SeatRequest", "SeatLease", "CommandUsageRequest", "CommandUsageResponse",
@@ -44,7 +46,7 @@ class LicensesResponse(BaseModel):
 
 class AcquireSeatRequest(BaseModel):
     hardware_id: str = _HARDWARE_ID
-    device_name: str = Field(default="", max_length=200)
+    device_name: PlainText = Field(default="", max_length=200)
     kind: SeatKind = "desktop"
     # Default: the tenant's primary license (highest tier that has not expired).
     license_key: str | None = Field(default=None, max_length=100)

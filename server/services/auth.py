@@ -1,19 +1,20 @@
 """Registration, login (password, then the second factor), refresh-token rotation.
 
-Failures are counted (services/throttle) and audited, then committed *before* the
-error is raised, because raising rolls the request's transaction back.
+Every password or second-factor attempt is reserved in the throttle (services/throttle)
+before it is checked and given back when it succeeds; a failure keeps it and is audited,
+committed *before* the error is raised, because raising rolls the transaction back.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ApiError
-from server.models import LoginSession, MfaChallenge, RefreshToken, Tenant, User, new_id
+from server.models import License, LoginSession, MfaChallenge, RefreshToken, Tenant, User, new_id
 from server.security import new_opaque_token, token_hash
 from server.services import audit, email_verification, mfa, throttle
 from server.services.licenses import create_free_license
@@ -34,13 +35,19 @@ def email_taken() -> ApiError:
 
 async def create_account(db: AsyncSession, runtime, *, email: str, password: str, full_name: str,
                          tenant: Tenant, role: str, verified: bool) -> User:
-    """Insert a user after the password policy; shared by registration and create-user."""
+    """Insert a user after the password policy; shared by registration, invitations and
+    create-user. An account nobody has verified yet does not hold its address: it is
+    replaced (otherwise anyone could reserve someone else's address, and choose the
+    password of the account its owner would later verify)."""
     check_password_policy(password, email=email, context=(full_name, tenant.name))
     # Hash before the first statement: on SQLite the transaction holds the one write
     # lock from its first statement on, and argon2 is slow on purpose.
     password_hash = await passwords_for(runtime.settings).hash(password)
-    if (await db.execute(select(User.id).where(User.email == email))).first():
-        raise email_taken()
+    existing = (await db.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    if existing is not None:
+        if existing.email_verified_at is not None:
+            raise email_taken()
+        await _discard_pending_account(db, runtime, existing)
     now = runtime.clock.now()
     user = User(
         tenant_id=tenant.id, email=email, full_name=full_name.strip(), role=role, created_at=now,
@@ -54,13 +61,33 @@ async def create_account(db: AsyncSession, runtime, *, email: str, password: str
     return user
 
 
+async def _discard_pending_account(db: AsyncSession, runtime, user: User) -> None:
+    """Delete an unverified account, and its tenant when nothing else is bound to it (no
+    other user, no license but the free one registration made)."""
+    await db.execute(delete(User).where(User.id == user.id))
+    others = (await db.execute(select(User.id).where(User.tenant_id == user.tenant_id).limit(1))).first()
+    paid = (await db.execute(
+        select(License.id).where(License.tenant_id == user.tenant_id, License.tier != "free").limit(1)
+    )).first()
+    if others is None and paid is None:
+        await db.execute(delete(License).where(License.tenant_id == user.tenant_id))
+        await db.execute(delete(Tenant).where(Tenant.id == user.tenant_id))
+    await audit.record(db, runtime.clock, "auth.unverified_account_replaced", tenant_id=user.tenant_id,
+                       target=f"user:{user.id}")
+
+
 async def register(db: AsyncSession, runtime, *, email: str, password: str, full_name: str,
                    organization: str, client_addr: str | None):
-    """-> (user, verification mail to send after commit)."""
+    """-> (user, verification mail to send after commit). Every attempt counts towards the
+    client address's sign-up limit (each may mail someone)."""
+    await throttle.reserve(db, runtime.clock, throttle.signups(client_addr), title=throttle.TOO_MANY_SIGNUPS)
+    await db.commit()  # before argon2, as in login
     tenant = Tenant(id=new_id(), name=organization.strip(), created_at=runtime.clock.now())
     db.add(tenant)  # flushed with the user, after the password is hashed
     user = await create_account(db, runtime, email=email, password=password, full_name=full_name,
                                 tenant=tenant, role="owner", verified=False)
+    await throttle.reserve(db, runtime.clock, throttle.codes_mailed(email),
+                           title="Too many verification mails to this address today.")
     await create_free_license(db, runtime.clock, tenant.id)
     await audit.record(db, runtime.clock, "auth.registered", tenant_id=tenant.id, actor=user,
                        client_addr=client_addr, target=f"user:{user.id}")
@@ -72,7 +99,7 @@ def _invalid_credentials() -> ApiError:
 
 
 async def _count_failure(db: AsyncSession, runtime, *, email: str, user: User | None, client_addr, reason: str):
-    await throttle.record_failure(db, runtime.clock, email=email, client_addr=client_addr)
+    """The reserved attempt stays counted; audit it and keep both past the error."""
     await audit.record(db, runtime.clock, "auth.login_failed", tenant_id=user.tenant_id if user else None,
                        actor=user, client_addr=client_addr, target=f"email:{email}", detail={"reason": reason})
     await db.commit()
@@ -81,14 +108,18 @@ async def _count_failure(db: AsyncSession, runtime, *, email: str, user: User | 
 async def login(db: AsyncSession, runtime, *, email: str, password: str, device_name: str,
                 hardware_id: str | None, client_addr: str | None) -> IssuedTokens | str:
     """-> tokens, or an MFA token (str) when the account has a second factor."""
-    await throttle.ensure_allowed(db, runtime.clock, email=email, client_addr=client_addr)
+    held = await throttle.reserve(db, runtime.clock, throttle.sign_in(email, client_addr))
     user = (await db.execute(select(User).where(User.email == email))).scalar_one_or_none()
-    await db.commit()  # let other requests use the database while argon2 runs
+    await db.commit()  # the attempt counts from now on; other requests use the database while argon2 runs
     hasher = passwords_for(runtime.settings)
     if not await hasher.verify(user.password_hash if user else None, password):
         await _count_failure(db, runtime, email=email, user=user, client_addr=client_addr, reason="password")
         raise _invalid_credentials()
-    # The password is right: from here on, answers may depend on the account.
+    # The password is right: the attempt is given back, whatever is answered next
+    # (committed now, since the refusals below roll back).
+    await throttle.release(db, held)
+    await db.commit()
+    # From here on, answers may depend on the account.
     if user.disabled:
         raise ApiError(403, "account_disabled", "This account is disabled.", "Ask your administrator.")
     if user.email_verified_at is None:
@@ -132,7 +163,7 @@ async def complete_mfa(db: AsyncSession, runtime, *, mfa_token: str, code: str |
     challenge, user = found
     if challenge.consumed_at is not None or challenge.expires_at <= now or user.disabled:
         raise _mfa_token_invalid()
-    await throttle.ensure_allowed(db, runtime.clock, email=user.email, client_addr=client_addr)
+    held = await throttle.reserve(db, runtime.clock, throttle.sign_in(user.email, client_addr))
     try:
         method = await mfa.prove_second_factor(db, runtime, user, code=code, recovery_code=recovery_code,
                                                client_addr=client_addr)
@@ -142,6 +173,7 @@ async def complete_mfa(db: AsyncSession, runtime, *, mfa_token: str, code: str |
             challenge.consumed_at = now
         await _count_failure(db, runtime, email=user.email, user=user, client_addr=client_addr, reason=error.code)
         raise
+    await throttle.release(db, held)
     challenge.consumed_at = now
     return await _open(db, runtime, user, ["pwd", method], challenge.device_name, challenge.hardware_id,
                        client_addr)
@@ -149,13 +181,14 @@ async def complete_mfa(db: AsyncSession, runtime, *, mfa_token: str, code: str |
 
 async def prove_factor_or_fail(db: AsyncSession, runtime, user: User, *, code, recovery_code, client_addr) -> None:
     """A signed-in user proves their current second factor (re-enrollment, new recovery codes)."""
-    await throttle.ensure_allowed(db, runtime.clock, email=user.email, client_addr=client_addr)
+    held = await throttle.reserve(db, runtime.clock, throttle.sign_in(user.email, client_addr))
     try:
         await mfa.prove_second_factor(db, runtime, user, code=code, recovery_code=recovery_code,
                                       client_addr=client_addr)
     except ApiError as error:
         await _count_failure(db, runtime, email=user.email, user=user, client_addr=client_addr, reason=error.code)
         raise
+    await throttle.release(db, held)
 
 
 def _refresh_invalid(code: str = "refresh_invalid", title: str = "Sign in again.") -> ApiError:
@@ -230,7 +263,7 @@ async def regenerate_recovery_codes(db: AsyncSession, runtime, user: User, *, co
     if not user.totp_secret_enc:
         raise ApiError(409, "mfa_not_enrolled", "Set up an authenticator app first.")
     await prove_factor_or_fail(db, runtime, user, code=code, recovery_code=recovery_code, client_addr=client_addr)
-    codes = await mfa.new_recovery_codes(db, runtime.clock, user)
+    codes = await mfa.new_recovery_codes(db, runtime, user)
     await audit.record(db, runtime.clock, "mfa.recovery_codes_regenerated", tenant_id=user.tenant_id, actor=user,
                        client_addr=client_addr, target=f"user:{user.id}")
     return codes

@@ -1,15 +1,14 @@
 """E-mail verification: one mail with a 6-digit code and a link token.
 
-Both are stored only as hashes. The code has just 20 bits, so its hash is salted with
-the row's random id (a leaked table cannot be matched against one precomputed table);
-the row dies after 15 minutes, on use, after 5 wrong codes, or when a newer code is sent.
+Both are stored only as digests. The code has just 20 bits, so it is stored as an HMAC
+keyed with a server secret kept outside the database (keys.CodeMac) and salted with the
+row's random id; the row dies after 15 minutes, on use, after 5 wrong codes, or when a
+newer code is sent. Wrong codes are throttled per client address and per address being
+verified, and at most 10 codes a day are mailed to one address.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -19,36 +18,20 @@ from server.errors import ApiError
 from server.models import EmailVerification, User, new_id
 from server.security import constant_time_equal, new_numeric_code, new_opaque_token, token_hash
 from server.services import audit, throttle
-
-log = logging.getLogger(__name__)
+from server.services.mail import OutgoingMail
 
 CODE_TTL = timedelta(minutes=15)
 MAX_WRONG_CODES = 5
 RESEND_COOLDOWN = timedelta(seconds=60)
 
 
-@dataclass
-class VerificationMail:
-    """A mail to send once the transaction has committed."""
-
-    to: str
-    subject: str
-    body: str
-
-    async def send(self, mailer) -> None:
-        # Delivery problems must not undo the account, and the body holds the code: log neither.
-        try:
-            await mailer.send(self.to, self.subject, self.body)
-        except Exception as exc:  # noqa: BLE001 - any transport error
-            log.warning("verification mail not delivered (%s)", type(exc).__name__)
+def _code_hash(runtime, row_id: str, code: str) -> str:
+    return runtime.code_mac.digest(row_id, code)
 
 
-def _code_hash(row_id: str, code: str) -> str:
-    return hashlib.sha256(f"{row_id}:{code}".encode()).hexdigest()
-
-
-async def issue(db: AsyncSession, runtime, user: User) -> VerificationMail:
-    """A new code + link for `user`; every older one stops working."""
+async def issue(db: AsyncSession, runtime, user: User) -> OutgoingMail:
+    """A new code + link for `user`; every older one stops working. The caller has counted
+    it under `throttle.codes_mailed`."""
     now = runtime.clock.now()
     await db.execute(
         update(EmailVerification)
@@ -58,7 +41,7 @@ async def issue(db: AsyncSession, runtime, user: User) -> VerificationMail:
     )
     code, link_token, row_id = new_numeric_code(6), new_opaque_token(), new_id()
     db.add(EmailVerification(
-        id=row_id, user_id=user.id, code_hash=_code_hash(row_id, code), token_hash=token_hash(link_token),
+        id=row_id, user_id=user.id, code_hash=_code_hash(runtime, row_id, code), token_hash=token_hash(link_token),
         created_at=now, expires_at=now + CODE_TTL,
     ))
     link = f"{runtime.settings.public_url.rstrip('/')}/verify?token={link_token}"
@@ -69,7 +52,7 @@ async def issue(db: AsyncSession, runtime, user: User) -> VerificationMail:
         f"The code and the link work once, for {int(CODE_TTL.total_seconds() // 60)} minutes.\n"
         "If you did not create a CODITECT account, ignore this mail.\n"
     )
-    return VerificationMail(to=user.email, subject="Your CODITECT verification code", body=body)
+    return OutgoingMail(to=user.email, subject="Your CODITECT verification code", body=body)
 
 
 def _invalid_code() -> ApiError:
@@ -89,7 +72,7 @@ async def _mark_verified(db: AsyncSession, runtime, user: User, row: EmailVerifi
 
 async def verify_code(db: AsyncSession, runtime, email: str, code: str, client_addr: str | None) -> None:
     clock = runtime.clock
-    await throttle.ensure_allowed(db, clock, email=None, client_addr=client_addr)
+    held = await throttle.reserve(db, clock, throttle.email_code(email, client_addr))
     now = clock.now()
     code = code.replace(" ", "").strip()
     found = (
@@ -103,14 +86,14 @@ async def verify_code(db: AsyncSession, runtime, email: str, code: str, client_a
     ).first()
     if found is not None:
         row, user = found
-        if constant_time_equal(row.code_hash, _code_hash(row.id, code)):
+        if constant_time_equal(row.code_hash, _code_hash(runtime, row.id, code)):
+            await throttle.release(db, held)
             await _mark_verified(db, runtime, user, row, client_addr, "code")
             return
         row.failed_attempts += 1
         if row.failed_attempts >= MAX_WRONG_CODES:
             row.consumed_at = now
-    await throttle.record_failure(db, clock, email=None, client_addr=client_addr)
-    await db.commit()
+    await db.commit()  # keeps the attempt counted
     raise _invalid_code()
 
 
@@ -131,9 +114,11 @@ async def verify_link(db: AsyncSession, runtime, link_token: str, client_addr: s
     await _mark_verified(db, runtime, user, row, client_addr, "link")
 
 
-async def resend(db: AsyncSession, runtime, email: str) -> VerificationMail | None:
-    """A new mail, unless the address is unknown, already verified or asked < 60 s ago.
-    The caller answers 202 in every case."""
+async def resend(db: AsyncSession, runtime, email: str, client_addr: str | None) -> OutgoingMail | None:
+    """A new mail, unless the address is unknown, already verified, asked < 60 s ago or
+    mailed 10 codes today. The caller answers 202 in every case; only the client address's
+    own limit (shared with registrations) is said (429)."""
+    await throttle.reserve(db, runtime.clock, throttle.signups(client_addr), title=throttle.TOO_MANY_SIGNUPS)
     user = (await db.execute(select(User).where(User.email == email).with_for_update())).scalar_one_or_none()
     if user is None or user.email_verified_at is not None or user.disabled:
         return None
@@ -146,5 +131,7 @@ async def resend(db: AsyncSession, runtime, email: str) -> VerificationMail | No
         )
     ).scalar_one_or_none()
     if last is not None and runtime.clock.now() - last < RESEND_COOLDOWN:
+        return None
+    if await throttle.try_reserve(db, runtime.clock, throttle.codes_mailed(user.email)) is None:
         return None
     return await issue(db, runtime, user)

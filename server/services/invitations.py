@@ -31,7 +31,7 @@ def _invitation_invalid() -> ApiError:
 async def _valid_invitation(db: AsyncSession, runtime, token: str, client_addr: str | None):
     """-> (invitation, tenant) for a pending, unexpired invitation, else 410."""
     clock = runtime.clock
-    await throttle.ensure_allowed(db, clock, email=None, client_addr=client_addr)
+    held = await throttle.reserve(db, clock, throttle.address(client_addr))
     found = (
         await db.execute(
             select(Invitation, Tenant).join(Tenant, Tenant.id == Invitation.tenant_id)
@@ -39,10 +39,10 @@ async def _valid_invitation(db: AsyncSession, runtime, token: str, client_addr: 
         )
     ).first()
     if found is not None and found[0].accepted_at is None and found[0].expires_at > clock.now():
+        await throttle.release(db, held)
         return found
     invitation = found[0] if found else None
     reason = "unknown" if invitation is None else "used" if invitation.accepted_at else "expired"
-    await throttle.record_failure(db, clock, email=None, client_addr=client_addr)
     await audit.record(db, clock, "invitation.rejected", tenant_id=invitation.tenant_id if invitation else None,
                        client_addr=client_addr, target=f"invitation:{invitation.id}" if invitation else None,
                        detail={"reason": reason})
@@ -52,9 +52,11 @@ async def _valid_invitation(db: AsyncSession, runtime, token: str, client_addr: 
 
 async def preview(db: AsyncSession, runtime, token: str, client_addr: str | None) -> tuple[Invitation, Tenant]:
     """Whom the invitation is for, so the console can show it before asking for a password.
-    An address that has an account by now is said at once (409 `email_taken`)."""
+    An address that has a verified account by now is said at once (409 `email_taken`);
+    an unverified one is replaced on accepting (services/auth.create_account)."""
     invitation, tenant = await _valid_invitation(db, runtime, token, client_addr)
-    if (await db.execute(select(User.id).where(User.email == invitation.email))).first():
+    if (await db.execute(select(User.id).where(User.email == invitation.email,
+                                               User.email_verified_at.is_not(None)))).first():
         raise email_taken()
     return invitation, tenant
 

@@ -1,15 +1,49 @@
 """Outgoing mail: SMTP (`--smtp-url smtp://host:port`) or an outbox directory of .eml files
-(the embedded default, since no real mail can be sent from a laptop)."""
+(the embedded default, since no real mail can be sent from a laptop).
+
+Mail is sent after the request's transaction has committed (`OutgoingMail.send` as a
+background task), so a slow or broken mail server never holds the database or fails the
+request. Plain `smtp://` upgrades with STARTTLS whenever the server offers it, and a
+password is only ever sent over TLS.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import smtplib
+import ssl
 import time
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlparse
+
+log = logging.getLogger(__name__)
+
+
+class MailError(Exception):
+    """A delivery problem described by us (its text holds no secret, so it may be logged)."""
+
+
+@dataclass
+class OutgoingMail:
+    """A mail to send once the transaction has committed."""
+
+    to: str
+    subject: str
+    body: str
+
+    async def send(self, mailer) -> None:
+        # Delivery problems must not undo what was committed, and bodies hold codes or
+        # invitation tokens: never log the mail, only what went wrong.
+        try:
+            await mailer.send(self.to, self.subject, self.body)
+        except MailError as exc:
+            log.warning("mail not delivered: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - any transport error
+            log.warning("mail not delivered (%s)", type(exc).__name__)
 
 
 class OutboxMailer:
@@ -54,9 +88,23 @@ class SmtpMailer:
         await asyncio.to_thread(self._send, _message(self.sender, to, subject, body))
 
     def _send(self, msg: EmailMessage) -> None:
-        cls = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
-        with cls(self.host, self.port, timeout=self.timeout) as smtp:
+        context = ssl.create_default_context()
+        if self.tls:
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with smtp:
+            encrypted = self.tls
+            if not encrypted:
+                smtp.ehlo()
+                if smtp.has_extn("starttls"):
+                    smtp.starttls(context=context)
+                    smtp.ehlo()
+                    encrypted = True
             if self.username:
+                if not encrypted:
+                    raise MailError(f"{self.describe()} offers no STARTTLS: the SMTP password is not sent "
+                                    "in clear (use smtps:// or a server with STARTTLS)")
                 smtp.login(self.username, self.password or "")
             smtp.send_message(msg)
 

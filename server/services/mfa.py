@@ -3,12 +3,12 @@
 A code is accepted once per user: the last accepted time step is stored and moved
 forward with a conditional UPDATE, so two racing requests cannot both use one code.
 Secrets are encrypted at rest (runtime.secret_box); recovery codes (60 bits) are stored
-as SHA-256 salted with their row id and are single use.
+as an HMAC keyed with a server secret (runtime.code_mac) salted with their row id, and
+are single use.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from urllib.parse import quote
 
@@ -81,11 +81,11 @@ def normalize_recovery_code(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-def _recovery_hash(row_id: str, code: str) -> str:
-    return hashlib.sha256(f"{row_id}:{normalize_recovery_code(code)}".encode()).hexdigest()
+def _recovery_hash(runtime, row_id: str, code: str) -> str:
+    return runtime.code_mac.digest(row_id, normalize_recovery_code(code))
 
 
-async def new_recovery_codes(db: AsyncSession, clock, user: User) -> list[str]:
+async def new_recovery_codes(db: AsyncSession, runtime, user: User) -> list[str]:
     """Replace the user's recovery codes with 10 fresh ones (shown once)."""
     await db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
@@ -93,8 +93,8 @@ async def new_recovery_codes(db: AsyncSession, clock, user: User) -> list[str]:
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(12))
         code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
         row_id = new_id()
-        db.add(RecoveryCode(id=row_id, user_id=user.id, code_hash=_recovery_hash(row_id, code),
-                            created_at=clock.now()))
+        db.add(RecoveryCode(id=row_id, user_id=user.id, code_hash=_recovery_hash(runtime, row_id, code),
+                            created_at=runtime.clock.now()))
         codes.append(code)
     return codes
 
@@ -107,7 +107,7 @@ async def use_recovery_code(db: AsyncSession, runtime, user: User, code: str, *,
     ).scalars().all()
     now = runtime.clock.now()
     for row in rows:
-        if constant_time_equal(row.code_hash, _recovery_hash(row.id, code)):
+        if constant_time_equal(row.code_hash, _recovery_hash(runtime, row.id, code)):
             spent = await db.execute(
                 update(RecoveryCode).where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
                 .values(used_at=now).execution_options(synchronize_session=False)
@@ -145,7 +145,7 @@ async def confirm_enrollment(db: AsyncSession, runtime, user: User, code: str,
     await accept_totp(db, runtime, user, code, secret_enc=user.totp_pending_secret_enc, client_addr=client_addr)
     user.totp_secret_enc, user.totp_pending_secret_enc = user.totp_pending_secret_enc, None
     user.totp_enrolled_at = runtime.clock.now()
-    codes = await new_recovery_codes(db, runtime.clock, user)
+    codes = await new_recovery_codes(db, runtime, user)
     await audit.record(db, runtime.clock, "mfa.enrolled", tenant_id=user.tenant_id, actor=user,
                        client_addr=client_addr, target=f"user:{user.id}")
     return codes

@@ -33,6 +33,8 @@ def decode_cursor(cursor: str, *types: type) -> tuple:
                     raise ValueError
             elif not isinstance(value, kind) or isinstance(value, bool):
                 raise ValueError
+            elif kind is int and not 0 < value < 2**63:  # beyond the databases' BIGINT
+                raise ValueError
             values.append(value)
         return tuple(values)
     except (ValueError, TypeError, UnicodeDecodeError):

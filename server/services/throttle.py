@@ -1,17 +1,26 @@
-"""Failed-attempt throttling, kept in the database so that every API process agrees.
+"""Rate limits kept in the database, so that every API process agrees.
 
-Only failures are counted (wrong password, wrong or replayed MFA code, wrong e-mail
-code). Once a key has too many failures in the window, every attempt under that key is
-refused with 429 before any password or code is looked at, so a correct guess cannot be
-told apart while the limit holds; the oldest failures then age out of the window.
+One mechanism for two kinds of limit: failed attempts (wrong password, wrong or replayed
+MFA code, wrong e-mail code, unknown invitation) and costly events (registrations,
+invitations, verification mails). Each is a row in `auth_failures` under a key such as
+"account:<email>"; a key over its limit in its window is refused with 429 before any
+password or code is looked at, so a correct guess cannot be told apart while the limit holds.
+
+An attempt is *reserved* (its row written and committed) before the slow or secret part
+runs, and the check and the reservation happen under one lock per key (SQLite: the write
+lock that BEGIN IMMEDIATE takes; PostgreSQL: a transaction advisory lock on the key). So
+concurrent requests see each other's attempts while still in flight: N simultaneous wrong
+passwords give at most `limit` answers that looked at the password. A success gives its
+reservation back (`release`); a failure simply keeps it.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ApiError
@@ -20,42 +29,100 @@ from server.models import AuthFailure
 WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 10  # per account: ASVS allows at most 100 an hour
 ADDR_LIMIT = 50  # per client address, across accounts (offices share addresses)
+VERIFY_LIMIT = 10  # wrong e-mail codes per address being verified (not the login key)
+SIGNUP_LIMIT = 10  # registrations + verification re-sends per client address and hour
+CODES_PER_DAY = 10  # verification mails per account and day
+INVITES_PER_HOUR, INVITES_PER_DAY = 20, 100  # per tenant
+
+FAILED_ATTEMPTS = "Too many failed attempts."
+TOO_MANY_SIGNUPS = "Too many sign-ups from this network."
 
 
-def _limits(email: str | None, client_addr: str | None) -> list[tuple[str, int]]:
-    keys = []
-    if email:
-        keys.append((f"account:{email}", ACCOUNT_LIMIT))
-    if client_addr:
-        keys.append((f"addr:{client_addr}", ADDR_LIMIT))
-    return keys
+@dataclass(frozen=True)
+class Limit:
+    key: str
+    limit: int
+    window: timedelta = WINDOW
 
 
-async def ensure_allowed(db: AsyncSession, clock, *, email: str | None, client_addr: str | None) -> None:
-    """Raise 429 `rate_limited` (with Retry-After) when a key is over its limit."""
+def sign_in(email: str | None, client_addr: str | None) -> list[Limit]:
+    """Passwords and second factors: per account and per client address."""
+    account = [Limit(f"account:{email}", ACCOUNT_LIMIT)] if email else []
+    return account + address(client_addr)
+
+
+def address(client_addr: str | None) -> list[Limit]:
+    return [Limit(f"addr:{client_addr}", ADDR_LIMIT)] if client_addr else []
+
+
+def email_code(email: str, client_addr: str | None) -> list[Limit]:
+    # Its own key: guessing someone's verification code must not lock their sign-in.
+    return [Limit(f"verify:{email}", VERIFY_LIMIT)] + address(client_addr)
+
+
+def signups(client_addr: str | None) -> list[Limit]:
+    return [Limit(f"signup:{client_addr}", SIGNUP_LIMIT, timedelta(hours=1))] if client_addr else []
+
+
+def codes_mailed(email: str) -> list[Limit]:
+    return [Limit(f"code:{email}", CODES_PER_DAY, timedelta(days=1))]
+
+
+def invitations(tenant_id: str) -> list[Limit]:
+    return [Limit(f"invite:{tenant_id}", INVITES_PER_HOUR, timedelta(hours=1)),
+            Limit(f"invite:{tenant_id}", INVITES_PER_DAY, timedelta(days=1))]
+
+
+@dataclass
+class Reservation:
+    ids: list[int]
+
+
+async def reserve(db: AsyncSession, clock, limits: list[Limit], *, title: str = FAILED_ATTEMPTS) -> Reservation:
+    """Count one attempt under every key, or raise 429 `rate_limited` (with Retry-After) and
+    count nothing. The caller commits (early, when slow work follows)."""
+    reservation, retry_after = await _reserve(db, clock, limits)
+    if reservation is None:
+        raise ApiError(429, "rate_limited", title, f"Wait {retry_after} seconds, then try again.",
+                       headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+    return reservation
+
+
+async def try_reserve(db: AsyncSession, clock, limits: list[Limit]) -> Reservation | None:
+    """Like `reserve`, but None when over a limit (for answers that must not differ)."""
+    return (await _reserve(db, clock, limits))[0]
+
+
+async def release(db: AsyncSession, reservation: Reservation) -> None:
+    """The attempt succeeded: it no longer counts."""
+    if reservation.ids:
+        await db.execute(delete(AuthFailure).where(AuthFailure.id.in_(reservation.ids)))
+
+
+async def _reserve(db: AsyncSession, clock, limits: list[Limit]) -> tuple[Reservation | None, int]:
     now = clock.now()
-    for key, limit in _limits(email, client_addr):
+    windows: dict[str, timedelta] = {}
+    for limit in limits:
+        windows[limit.key] = max(windows.get(limit.key, limit.window), limit.window)
+    if db.bind.dialect.name == "postgresql":
+        for key in sorted(windows):  # one order everywhere: no deadlocks between keys
+            await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    for key, window in windows.items():
+        await db.execute(delete(AuthFailure).where(AuthFailure.key == key, AuthFailure.at <= now - window))
+    for limit in limits:
         recent = (
             await db.execute(
                 select(AuthFailure.at)
-                .where(AuthFailure.key == key, AuthFailure.at > now - WINDOW)
+                .where(AuthFailure.key == limit.key, AuthFailure.at > now - limit.window)
                 .order_by(AuthFailure.at.desc())
-                .limit(limit)
+                .limit(limit.limit)
             )
         ).scalars().all()
-        if len(recent) >= limit:
-            # Allowed again once the limit-th most recent failure leaves the window.
-            retry_after = max(1, math.ceil((recent[limit - 1] + WINDOW - now).total_seconds()))
-            raise ApiError(
-                429, "rate_limited", "Too many failed attempts.",
-                f"Wait {retry_after} seconds, then try again.",
-                headers={"Retry-After": str(retry_after)}, retry_after=retry_after,
-            )
+        if len(recent) >= limit.limit:
+            # Allowed again once the limit-th most recent attempt leaves the window.
+            return None, max(1, math.ceil((recent[-1] + limit.window - now).total_seconds()))
+    rows = [AuthFailure(key=key, at=now) for key in windows]
+    db.add_all(rows)
+    await db.flush()
+    return Reservation([row.id for row in rows]), 0
 
-
-async def record_failure(db: AsyncSession, clock, *, email: str | None, client_addr: str | None) -> None:
-    """Count one failure (the caller commits before raising its error)."""
-    now = clock.now()
-    for key, _limit in _limits(email, client_addr):
-        await db.execute(delete(AuthFailure).where(AuthFailure.key == key, AuthFailure.at <= now - WINDOW))
-        db.add(AuthFailure(key=key, at=now))

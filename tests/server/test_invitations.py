@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from server.models import AuditEvent, Invitation, User
 from tests.server.admin_world import API, audit_events, make_org
 from tests.server.flows import (DEFAULT_PASSWORD, bearer, enroll_mfa, login, login_with_mfa,
-                                read_invitation_code, register)
+                                read_invitation_code, register, register_and_verify)
 from tests.server.principals import app_beside, make_principal
 from tests.server.test_seats_concurrency import start_live
 
@@ -132,9 +132,9 @@ async def test_failed_attempts_are_throttled_per_client_address(app, client, set
     assert await users_with(app, "slow@alpha.example") == []
 
 
-async def test_the_address_registered_meanwhile(app, client, settings, org):
+async def test_the_address_registered_and_verified_meanwhile(app, client, settings, org):
     token = await invite(client, settings, org.admin, "taken@alpha.example")
-    assert (await register(client, "taken@alpha.example", org="Elsewhere Ltd")).status_code == 201
+    await register_and_verify(client, settings, email="taken@alpha.example", org="Elsewhere Ltd", sign_in=False)
     for r in (await client.post(f"{AUTH}/preview", json={"token": token}), await accept(client, token)):
         assert r.status_code == 409 and r.json()["code"] == "email_taken"
     [user] = await users_with(app, "taken@alpha.example")
