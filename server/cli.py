@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     mail.add_argument("--smtp-url", metavar="URL", help="send mail through smtp://host:port")
     mail.add_argument("--outbox", metavar="DIR", help="write mail as .eml files here (default: DATA_DIR/outbox)")
     parser.add_argument("--public-url", metavar="URL", help="base URL used in e-mailed links")
+    parser.add_argument(
+        "--forwarded-allow-ips", metavar="IPS",
+        help="comma-separated addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto "
+        "are trusted (env CODITECT_FORWARDED_ALLOW_IPS; default: none, the connecting address is the client)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("create-user", help="create a staff account (support) or a tenant user")
@@ -76,6 +81,7 @@ def settings_from_args(args):
         smtp_url=getattr(args, "smtp_url", None),
         outbox_dir=Path(args.outbox) if getattr(args, "outbox", None) else None,
         public_url=getattr(args, "public_url", None),
+        forwarded_allow_ips=getattr(args, "forwarded_allow_ips", None),
     )
 
 
@@ -117,8 +123,12 @@ def _serve(args, settings) -> int:
         os.environ["CODITECT_PUBLIC_URL"] = args.public_url
     print(f"CODITECT Cloud API on http://{args.host}:{args.port} "
           f"(database: {settings.database_url.split('://', 1)[0]}, workers: {args.workers})", flush=True)
+    # The client address feeds the per-address limits and the audit trail: forwarded
+    # headers are believed only from the proxies named here (uvicorn would trust loopback).
+    proxies = settings.forwarded_allow_ips
     uvicorn.run(
         "server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
         workers=args.workers, log_level="warning", access_log=False,
+        proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
     )
     return 0

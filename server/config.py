@@ -55,6 +55,8 @@ class Settings:
     argon2_memory_kib: int = 19456
     mail_from: str = "CODITECT <no-reply@coditect.local>"
     public_url: str = "http://127.0.0.1:8765"  # used in verification links
+    # Reverse proxies trusted for X-Forwarded-For (comma-separated); "" = none.
+    forwarded_allow_ips: str = ""
     clock: object = field(default_factory=SystemClock)
 
     def __post_init__(self) -> None:
@@ -87,6 +89,8 @@ class Settings:
             values["smtp_url"] = env["CODITECT_SMTP_URL"]
         if env.get("CODITECT_OUTBOX"):
             values["outbox_dir"] = Path(env["CODITECT_OUTBOX"])
+        if env.get("CODITECT_FORWARDED_ALLOW_IPS"):
+            values["forwarded_allow_ips"] = env["CODITECT_FORWARDED_ALLOW_IPS"].strip()
         if env.get("CODITECT_PUBLIC_URL"):
             values["public_url"] = env["CODITECT_PUBLIC_URL"]
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -126,7 +126,7 @@ def free_port() -> int:
 class LiveServer:
     """`coditect-console server` as a real uvicorn process on 127.0.0.1."""
 
-    def __init__(self, database_url: str, data_dir: Path, workers: int = 1) -> None:
+    def __init__(self, database_url: str, data_dir: Path, workers: int = 1, args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / f"server-{self.port}.log"
@@ -134,7 +134,7 @@ class LiveServer:
         self._log_file = open(self.log, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tui.cli", "server", "--port", str(self.port),
-             "--workers", str(workers), "--database-url", database_url, "--data-dir", str(data_dir)],
+             "--workers", str(workers), "--database-url", database_url, "--data-dir", str(data_dir), *args],
             stdout=self._log_file, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
@@ -161,12 +161,13 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(tmp_path, database_url):
-    """Factory: start_server(workers=1) -> LiveServer; all are stopped after the test.
+    """Factory: start_server(workers=1, args=(extra CLI options,)) -> LiveServer; all are
+    stopped after the test.
 
     The tables are emptied first (PostgreSQL is shared by the session)."""
     servers: list[LiveServer] = []
 
-    def start(workers: int = 1) -> LiveServer:
+    def start(workers: int = 1, args: tuple[str, ...] = ()) -> LiveServer:
         if not servers:
             from server.runtime import Runtime
 
@@ -176,7 +177,7 @@ def live_server(tmp_path, database_url):
                 await runtime.close()
 
             asyncio.run(_reset())
-        server = LiveServer(database_url, tmp_path / "live", workers)
+        server = LiveServer(database_url, tmp_path / "live", workers, args)
         servers.append(server)
         return server
 
