@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.services.paging import encode_cursor
 from tests.server.admin_world import API, acquire, audit_events, make_org
 
 
@@ -122,4 +123,11 @@ async def test_audit_trail_pages_newest_first_and_filters_by_action(client, org)
     assert {e["actor_email"] for e in seen} == {"admin@alpha.example"}
     assert {e["client_addr"] for e in seen} == {"203.0.113.7"}
     r = await client.get(f"{API}/admin/audit", headers=org.admin["headers"], params={"cursor": "%%%"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("value", [2**63, 2**80, 0, -1])
+async def test_audit_cursor_integers_beyond_the_database_are_a_clear_422(client, org, value):
+    cursor = encode_cursor(value)
+    r = await client.get(f"{API}/admin/audit", headers=org.admin["headers"], params={"cursor": cursor})
     assert r.status_code == 422 and r.json()["code"] == "invalid_cursor"
