@@ -11,11 +11,13 @@ import stat
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
 from server.app import create_app
-from server.models import User
+from server.models import Invitation, User
 from tests.conftest import free_port, reset_database
+from tests.server.admin_world import make_org
 from tests.server.flows import API, DEFAULT_PASSWORD, parse_verification_mail, register
 
 
@@ -79,3 +81,50 @@ async def test_outbox_mail_is_private_to_its_owner(client, settings):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert msg["To"] == "outbox@example.com"
+
+
+async def test_an_unreachable_smtp_server_does_not_fail_an_invitation(settings):
+    smtp_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_dir=None)
+    app = create_app(smtp_settings)
+    await reset_database(app.state.runtime)
+    try:
+        org = await make_org(app, "alpha")
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            r = await client.post("/api/v1/admin/invitations", headers=org.admin["headers"],
+                                  json={"email": "later@example.com", "role": "member"})
+        assert r.status_code == 201, r.text
+        async with app.state.runtime.sessionmaker() as db:
+            assert (await db.execute(select(Invitation.email))).scalars().all() == ["later@example.com"]
+    finally:
+        await app.state.runtime.close()
+
+
+class RecordingAuthenticator:
+    def __init__(self) -> None:
+        self.attempts: list[bytes] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        self.attempts.append(auth_data)
+        return AuthResult(success=True)
+
+
+async def test_the_smtp_password_is_never_sent_without_tls(settings, caplog):
+    inbox, authenticator = Inbox(), RecordingAuthenticator()
+    # A server that offers AUTH on a plain connection and no STARTTLS.
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+                            auth_require_tls=False)
+    controller.start()
+    smtp_settings = dataclasses.replace(
+        settings, smtp_url=f"smtp://mailer:s3cret-smtp-pass@127.0.0.1:{controller.port}", outbox_dir=None)
+    app = create_app(smtp_settings)
+    await reset_database(app.state.runtime)
+    try:
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            assert (await register(client, "plain@example.com")).status_code == 201
+    finally:
+        await app.state.runtime.close()
+        controller.stop()
+    assert authenticator.attempts == [] and inbox.messages == []
+    assert "offers no STARTTLS" in caplog.text and "s3cret-smtp-pass" not in caplog.text
