@@ -124,8 +124,12 @@ class ApiError(Exception):
 class ServerUnreachable(ApiError):
     """Connect error, timeout, 5xx or an answer we cannot read: retrying may help."""
 
-    def __init__(self, reason: str = "unreachable", status: int | None = None) -> None:
-        super().__init__("unreachable", status, message=describe(reason))
+    def __init__(self, reason: str = "unreachable", status: int | None = None, *,
+                 server_name: str | None = None) -> None:
+        message = describe(reason)
+        if server_name and message.startswith("The server "):  # say which server
+            message = server_name + message[len("The server"):]
+        super().__init__("unreachable", status, message=message)
         self.reason = reason
 
     @property
@@ -205,8 +209,9 @@ class ApiClient:
     called (sync or async) whenever they change, so the refresh token can be saved."""
 
     def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, server_name: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.server_name = server_name  # e.g. "The server api.example.com", for unreachable errors
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout,
                                        headers={"accept": "application/json"})
         self.tokens: Tokens | None = None
@@ -226,9 +231,9 @@ class ApiClient:
         try:
             response = await self._http.request(method, path, json=json, headers=headers)
         except httpx.TimeoutException:
-            raise ServerUnreachable("timeout") from None
+            raise ServerUnreachable("timeout", server_name=self.server_name) from None
         except (httpx.HTTPError, OSError):
-            raise ServerUnreachable("unreachable") from None
+            raise ServerUnreachable("unreachable", server_name=self.server_name) from None
         if response.status_code >= 400:
             raise error_from_response(response)
         return response

@@ -90,7 +90,8 @@ class CredentialStore:
         self._remember(scope, account)
 
     def delete(self, scope: str, account: str) -> None:
-        """Forget the sign-in everywhere it may be (keyring and file)."""
+        """Forget the sign-in everywhere it may be (keyring and file). The account's
+        email stays remembered (a preference, not a secret) to prefill the next sign-in."""
         key = _entry(scope, account)
         if self._keyring_ok:
             try:
@@ -99,9 +100,6 @@ class CredentialStore:
             except KeyringUnavailable as why:
                 self._fall_back(why)
         self._file_delete(key)
-        accounts = dict(load_preferences(self.config).get("last_account", {}))
-        if accounts.pop(scope, None) is not None:
-            save_preferences(self.config, last_account=accounts)
 
     def last_account(self, scope: str) -> str | None:
         """The account last signed in on this server (an email: not a secret)."""

@@ -22,12 +22,17 @@ from tui.credentials import CredentialStore
 from tui.hardware import device_name
 from tui.install_choice import save_choice, saved_choice
 from tui.license_client import LeaseStatus, LicenseClient
-from tui.onboarding import AccountState
+from tui.onboarding import ROLES_WITHOUT_SEAT, AccountState
 
 # After one of these the saved sign-in is worthless: forget it, back to the welcome screen.
 SIGNED_OUT_CODES = frozenset({"session_revoked", "refresh_reused", "refresh_invalid", "refresh_expired",
                               "token_expired", "token_invalid", "unauthorized", "account_disabled"})
 _SIX_DIGITS = re.compile(r"^\s*\d{3}\s?\d{3}\s*$")
+# Preferences: which license this machine held a seat of, per "<scope>|<user id>", so a
+# returning user gets the seat back at sign-in (sign-out gives it back to the organization).
+SEAT_HERE = "seat_here"
+RECOVERY_CODE_USED = ("You signed in with a recovery code: it is used up and will not work again. "
+                      "Make a new set with g (New codes) on your account screen.")
 
 
 class AccountSession:
@@ -45,11 +50,34 @@ class AccountSession:
         self._mfa_token: str | None = None
         self._password: str | None = None  # between register/login and verify only
         self._start_lock = asyncio.Lock()
+        # Words for the user that belong to no screen (shown once by the app, then dropped).
+        self.notices: list[str] = []
+        # Why the seat could not be taken back at sign-in (the license screen says it).
+        self.seat_problem: str | None = None
 
     @property
     def scope(self) -> str:
         """Which server a saved sign-in belongs to (embedded servers differ by data dir)."""
         return self.config.api_url or f"embedded:{self.config.data_dir}"
+
+    @property
+    def last_account(self) -> str | None:
+        """The email last signed in to this server here (kept after signing out)."""
+        return self.credentials.last_account(self.scope)
+
+    @property
+    def verified_email(self) -> str | None:
+        """The email verified in this or an earlier run, waiting for its first sign-in."""
+        value = load_preferences(self.config).get("verified_waiting_login")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def signed_in_with_recovery_code(self) -> bool:
+        return bool(self.me and "recovery" in self.me.amr)
+
+    def pop_notices(self) -> list[str]:
+        notices, self.notices = self.notices, []
+        return notices
 
     @property
     def started(self) -> bool:
@@ -64,7 +92,7 @@ class AccountSession:
         async with self._start_lock:
             if self.api is None:
                 self.transport = await backend.make_transport(self.config)
-                self.api = ApiClient(self.config.base_url, self.transport)
+                self.api = ApiClient(self.config.base_url, self.transport, server_name=self._server_name())
                 self.api.on_tokens = self._tokens_changed
                 self.license = LicenseClient(self.api, self.config, clock=self._clock)
         if self.me is not None:
@@ -97,7 +125,7 @@ class AccountSession:
             mfa_enrolled=bool(me and me.mfa_enrolled),
             recovery_codes_pending=bool(me and me.user_id in prefs.get("recovery_codes_unconfirmed", [])),
             has_seat=bool(self.license and self.license.status().has_seat),
-            install_choice=saved_choice(self.config),
+            install_choice=saved_choice(self.config, self._owner()),
             role=me.role if me else None,
             pending_verification=None if me else self.pending_email,
             mfa_pending=self._mfa_token is not None,
@@ -126,7 +154,8 @@ class AccountSession:
         else:
             await self.api.verify_email_link(code_or_token)
         self._set_pending(None)
-        save_preferences(self.config, verified_waiting_login=email)
+        # The link may be verified without a known email (pasted in a later run): still "verified".
+        save_preferences(self.config, verified_waiting_login=email or True)
         if self._password and email:
             password, self._password = self._password, None
             await self.login(email, password)
@@ -184,6 +213,8 @@ class AccountSession:
             raise
         self._mfa_token = None
         await self._after_sign_in(tokens)
+        if recovery_code is not None:
+            self.notices.append(RECOVERY_CODE_USED)
         return self.state()
 
     def cancel_mfa(self) -> AccountState:
@@ -218,11 +249,14 @@ class AccountSession:
         save_preferences(self.config, recovery_codes_unconfirmed=pending)
         return self.state()
 
-    @staticmethod
-    def save_recovery_codes(path: Path | str, codes: list[str]) -> Path:
-        """Write the codes to `path`, readable only by the user (0600)."""
-        path = Path(path).expanduser()
-        text = "CODITECT recovery codes (each works once)\n\n" + "\n".join(codes) + "\n"
+    def save_recovery_codes(self, path: Path | str, codes: list[str]) -> Path:
+        """Write the codes to `path`, or to the first free "<stem>-2", "-3"… beside it
+        (an older set is never overwritten), readable only by the user (0600). The file
+        says which account and server the codes are for. -> the path written."""
+        path = free_path(Path(path).expanduser())
+        whom = self.me.email if self.me else "your account"
+        text = (f"CODITECT recovery codes for {whom}\nServer: {self.config.server_label}\n"
+                "Each code signs you in once. A newer set replaces this one.\n\n" + "\n".join(codes) + "\n")
         write_private_file(path, text)
         return path
 
@@ -235,16 +269,27 @@ class AccountSession:
         except LicenseKeyError as error:
             raise ApiError("license_key_invalid", message=str(error)) from None
         await self._guard(self.api.activate_license(key))
-        return await self.acquire_seat(key)
+        previous = self.license.status().seat_id
+        status = await self.acquire_seat(key)
+        if previous and status.seat_id != previous:  # the seat moved to the new license
+            try:
+                await self.api.release_seat(previous)
+            except ApiError:
+                pass  # the server reclaims it after its TTL anyway
+        return status
 
     async def acquire_seat(self, license_key: str | None = None) -> LeaseStatus:
-        return await self._guard(self.license.acquire(license_key))
+        status = await self._guard(self.license.acquire(license_key))
+        if status.has_seat:
+            self.seat_problem = None
+            self._remember_seat(status.license_key)
+        return status
 
     async def heartbeat(self) -> LeaseStatus:
         return await self._guard(self.license.heartbeat())
 
     def choose_install(self, choice: str) -> AccountState:
-        save_choice(self.config, choice)
+        save_choice(self.config, self._owner(), choice)
         return self.state()
 
     # -- home ---------------------------------------------------------------------------------
@@ -289,13 +334,39 @@ class AccountSession:
         save_preferences(self.config, verified_waiting_login=None)
         await self._save_refresh_token(tokens)
         await self._load_account()
+        await self._take_seat_back()
+
+    async def _take_seat_back(self) -> None:
+        """A user who held a seat on this machine before gets it back (the license
+        screen shows only when that fails, saying why)."""
+        self.seat_problem = None
+        if self.license.status().has_seat or self.me.role in ROLES_WITHOUT_SEAT or not self.me.email_verified:
+            return
+        held = load_preferences(self.config).get(SEAT_HERE, {})
+        if not isinstance(held, dict) or self._owner() not in held:
+            return
+        try:
+            await self.acquire_seat(held[self._owner()] or None)
+        except ApiError as error:
+            if error.code in SIGNED_OUT_CODES:
+                raise
+            self.seat_problem = f"Your seat could not be taken back: {error.message}"
+
+    def _remember_seat(self, license_key: str | None) -> None:
+        held = load_preferences(self.config).get(SEAT_HERE, {})
+        held = dict(held) if isinstance(held, dict) else {}
+        if held.get(self._owner()) != license_key:
+            held[self._owner()] = license_key
+            save_preferences(self.config, **{SEAT_HERE: held})
 
     async def _load_account(self) -> None:
         self.me = await self.api.me()
         self._account = self.me.email
         if self.license.owner != self._owner():
             self.license.owner = self._owner()
-            await self.license.restore()
+            status = await self.license.restore()
+            if status.has_seat:
+                self._remember_seat(status.license_key)
 
     def _owner(self) -> str | None:
         return f"{self.scope}|{self.me.user_id}" if self.me else None
@@ -338,5 +409,20 @@ class AccountSession:
         save_preferences(self.config, recovery_codes_unconfirmed=sorted(pending))
 
 
+    def _server_name(self) -> str:
+        if self.config.embedded:
+            return "The embedded server"
+        return f"The server {self.config.server_label}"
+
+
 def _normal_email(email: str) -> str:
     return email.strip().lower()
+
+
+def free_path(path: Path) -> Path:
+    """`path` when nothing is there, else the first free "<stem>-2<suffix>", "-3"…"""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate

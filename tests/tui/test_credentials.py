@@ -76,7 +76,7 @@ def test_working_keyring_holds_the_token_and_no_file_is_written(config, memory_k
     assert not store.path.exists() and store.fallback_notice is None
     store.delete(SCOPE, "ada@example.com")
     assert memory_keyring.entries == {} and store.get(SCOPE, "ada@example.com") is None
-    assert store.last_account(SCOPE) is None
+    assert store.last_account(SCOPE) == "Ada@Example.com"  # kept to prefill the next sign-in
 
 
 def test_one_entry_per_server_and_account(config, memory_keyring):

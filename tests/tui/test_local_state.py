@@ -11,7 +11,7 @@ import pytest
 
 from tui import hardware
 from tui.config import AppConfig, load_preferences, save_preferences
-from tui.install_choice import options, save_choice, saved_choice
+from tui.install_choice import docker_problem, options, save_choice, saved_choice
 
 
 def test_config_from_args_and_environment(tmp_path):
@@ -79,32 +79,49 @@ def test_device_name_names_host_and_system():
     assert name and len(name) <= 200 and "(" in name
 
 
-def _path_with(tmp_path, *programs) -> str:
+def _path_with(tmp_path, *programs, body: str = "exit 0") -> str:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     for program in programs:
         exe = bin_dir / program
-        exe.write_text("#!/bin/sh\nexit 0\n")
+        exe.write_text(f"#!/bin/sh\n{body}\n")
         exe.chmod(0o755)
     return str(bin_dir)
 
 
+def _docker(tmp_path, script: str) -> str:
+    """A docker program answering `docker info` as `script` says (the process boundary)."""
+    return _path_with(tmp_path, "docker", body=script)
+
+
 def test_install_options_follow_what_the_machine_has(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", _path_with(tmp_path))
-    mac, docker = options(platform="linux")
+    mac, docker = options(docker_problem(), platform="linux")
     assert (mac.id, docker.id) == ("macos", "docker")
     assert not mac.supported and "macOS" in mac.why_not
-    assert not docker.supported and "docker" in docker.why_not
+    assert not docker.supported and "not installed" in docker.why_not and "`" not in docker.why_not
     monkeypatch.setenv("PATH", _path_with(tmp_path, "docker"))
-    mac, docker = options(platform="darwin")
+    mac, docker = options(docker_problem(), platform="darwin")
     assert mac.supported and mac.why_not is None and docker.supported and docker.why_not is None
 
 
-def test_install_choice_is_stored(tmp_path):
+def test_docker_counts_only_when_its_daemon_answers(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", _docker(tmp_path, 'echo "Cannot connect to the Docker daemon" >&2; exit 1'))
+    assert "installed but not running" in docker_problem()
+    monkeypatch.setenv("PATH", _docker(tmp_path, "exec /bin/sleep 5"))
+    assert "did not answer" in docker_problem(timeout=0.3)
+    monkeypatch.setenv("PATH", _docker(tmp_path, 'test "$1" = info && exit 0; exit 3'))
+    assert docker_problem() is None
+
+
+def test_install_choice_is_stored_per_server_and_account(tmp_path):
     config = AppConfig(data_dir=tmp_path / "d", config_dir=tmp_path / "c")
-    assert saved_choice(config) is None
-    save_choice(config, "docker")
-    assert saved_choice(config) == "docker"
+    ada, bob = "embedded:/d|user-ada", "embedded:/d|user-bob"
+    assert saved_choice(config, ada) is None and saved_choice(config, None) is None
+    save_choice(config, ada, "docker")
+    assert saved_choice(config, ada) == "docker"
+    assert saved_choice(config, bob) is None  # another account on this machine chooses for itself
+    assert saved_choice(config, "https://api.example.com|user-ada") is None
     with pytest.raises(ValueError):
-        save_choice(config, "windows")
+        save_choice(config, ada, "windows")
     assert os.path.exists(config.config_dir / "preferences.json")

@@ -15,7 +15,7 @@ from tests.server.flows import read_verification_mail, totp_code, unique_email
 from tui import backend
 from tui.api import ApiError
 from tui.onboarding import Step, next_step
-from tui.session import AccountSession
+from tui.session import RECOVERY_CODE_USED, AccountSession
 
 PASSWORD = "tangerine-volcano-harbour-42"
 
@@ -62,8 +62,11 @@ async def test_the_whole_onboarding(session, tui_config, clock, tmp_path, caplog
     assert next_step(session.state()) is Step.RECOVERY_CODES
     assert session.me.amr == ["pwd", "otp"]  # the session counts as MFA now
 
-    saved = AccountSession.save_recovery_codes(tmp_path / "codes.txt", codes)
+    saved = session.save_recovery_codes(tmp_path / "codes.txt", codes)
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600 and all(c in saved.read_text() for c in codes)
+    assert email in saved.read_text() and tui_config.server_label in saved.read_text()
+    again = session.save_recovery_codes(tmp_path / "codes.txt", codes[:1])  # never overwrites
+    assert again == tmp_path / "codes-2.txt" and all(c in saved.read_text() for c in codes)
     state = session.acknowledge_recovery_codes()
     assert next_step(state) is Step.LICENSE and session.pending_recovery_codes is None
 
@@ -84,22 +87,24 @@ async def test_the_whole_onboarding(session, tui_config, clock, tmp_path, caplog
     assert next_step(state) is Step.WELCOME and not lease_file.exists()
     assert session.credentials.get(session.scope, email) is None
 
-    # Log in with TOTP.
+    assert session.last_account == email  # remembered (not secret) to prefill the next sign-in
+
+    # Log in with TOTP: the seat given back at logout is taken again, of the same license.
     assert await session.login(email, PASSWORD) == "mfa"
     assert next_step(session.state()) is Step.MFA_CHALLENGE
     state = await session.mfa(code=totp_code(secret, clock))
     clock.advance(30)
-    assert next_step(state) is Step.LICENSE  # the seat was released at logout
+    assert next_step(state) is Step.HOME and session.license.status().license_key == key
+    assert session.seat_problem is None and session.pop_notices() == []
     licenses = await session.licenses()
-    assert {lic.key: lic.seats_used for lic in licenses.licenses}[key] == 0
-    status = await session.acquire_seat(key)
-    assert status.state == "online" and next_step(session.state()) is Step.HOME
+    assert {lic.key: lic.seats_used for lic in licenses.licenses}[key] == 1
 
     # Log in with a recovery code (once only).
     await session.logout()
     assert await session.login(email, PASSWORD) == "mfa"
     state = await session.mfa(recovery_code=codes[0])
-    assert state.signed_in and session.me.amr == ["pwd", "recovery"]
+    assert state.signed_in and session.me.amr == ["pwd", "recovery"] and session.signed_in_with_recovery_code
+    assert session.pop_notices() == [RECOVERY_CODE_USED] and session.pop_notices() == []
     await session.logout()
     assert await session.login(email, PASSWORD) == "mfa"
     with pytest.raises(ApiError) as spent:
@@ -149,6 +154,9 @@ async def test_wrong_and_reused_codes_are_plain_words(session, tui_config, clock
 async def test_register_errors(session):
     email = unique_email("taken")
     await session.register(email, PASSWORD, "First", "Org")
+    code, _link = read_verification_mail(session.config.outbox_dir, to=email)
+    await session.verify(code)  # an unverified account does not hold its address
+    await session.logout()
     with pytest.raises(ApiError) as taken:
         await session.register(email, PASSWORD, "Second", "Org")
     assert taken.value.code == "email_taken" and "already exists" in taken.value.message
