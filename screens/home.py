@@ -1,18 +1,19 @@
 """Home, after onboarding and on every later start: the account, this machine's seat,
-today's use, the user's own sessions (revoke the others), new recovery codes, sign out."""
+today's use, the user's own sessions (revoke the others), activate a license key, new
+recovery codes, install choice, sign out. ACTIONS feeds the footer and the palette."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
 from screens.base import BaseScreen
 from screens.confirm import ConfirmScreen
 from screens.regenerate_codes import RegenerateCodesScreen
-from tui.install_choice import options
+from tui.commands import Action, bindings
+from tui.install_choice import TITLES
 from tui.license_client import LeaseStatus
 from tui.onboarding import Step
 from widgets.facts import Facts
@@ -26,14 +27,19 @@ def _when(moment) -> str:
 
 
 class HomeScreen(BaseScreen):
-    BINDINGS = [
-        Binding("d", "revoke", "Revoke", id="revoke-session"),
-        Binding("g", "new_codes", "New codes", id="new-recovery-codes"),
-        Binding("s", "take_seat", "Take seat", id="take-seat"),
-        Binding("i", "install_choice", "Install", id="install-choice"),
-        Binding("l", "app.logout", "Sign out", id="logout"),
-        Binding("r", "reload", "Refresh", id="refresh", show=False),
+    ACTIONS = [
+        Action("d", "revoke", "Revoke", "Revoke the highlighted session",
+               "Sign out another device (pick it in the sessions table)"),
+        Action("g", "new_codes", "New codes", "Make new recovery codes",
+               "With an authenticator or recovery code; the old codes stop working"),
+        Action("s", "take_seat", "Take seat", "Take the seat again", "This machine has no live seat: take one"),
+        Action("k", "activate_key", "License key", "Activate a license key",
+               "Enter a key you received; this machine's seat moves to it"),
+        Action("i", "install_choice", "Install", "Change the install choice", "macOS native or Docker workspace"),
+        Action("l", "app.logout", "Sign out"),
+        Action("r", "reload", "Refresh", "Refresh", "Load your account, seat and sessions again", show=False),
     ]
+    BINDINGS = bindings(ACTIONS)
 
     sessions: list = []
 
@@ -56,12 +62,16 @@ class HomeScreen(BaseScreen):
         me = self.app.session.me
         if me is None:
             return []
-        choice = next((o.title for o in options() if o.id == self.app.session.state().install_choice), "not chosen")
+        choice = TITLES.get(self.app.session.state().install_choice, "not chosen")
+        if "recovery" in me.amr:
+            method = "password + recovery code"
+        else:
+            method = "password + authenticator" if me.mfa_enrolled else "password only"
         return [
             ("Email", me.email),
             ("Organization", me.tenant_name),
             ("Role", me.role),
-            ("Sign-in", "password + authenticator" if me.mfa_enrolled else "password only"),
+            ("Sign-in", method),
             ("Install", choice),
         ]
 
@@ -114,6 +124,7 @@ class HomeScreen(BaseScreen):
     def action_revoke(self) -> None:
         info = self._highlighted()
         if info is None:
+            self.status.show("No session is highlighted: pick one in the table first.", "error")
             return
         if info.current:
             self.status.show("That is this computer's session: use Sign out (l) to end it.", "error")
@@ -130,10 +141,10 @@ class HomeScreen(BaseScreen):
         self.app.push_screen(ConfirmScreen("Revoke session", question, yes="Revoke"), answered)
 
     def action_new_codes(self) -> None:
-        def entered(code: str | None) -> None:
-            if code:
+        def entered(proof: dict[str, str] | None) -> None:
+            if proof:
                 self.call("Making new recovery codes…",
-                          lambda: self.app.session.regenerate_recovery_codes(code=code),
+                          lambda: self.app.session.regenerate_recovery_codes(**proof),
                           lambda _: self.app.advance())
 
         self.app.push_screen(RegenerateCodesScreen(), entered)
@@ -151,3 +162,6 @@ class HomeScreen(BaseScreen):
 
     def action_install_choice(self) -> None:
         self.app.go(Step.INSTALL_CHOICE)
+
+    def action_activate_key(self) -> None:
+        self.app.go(Step.LICENSE)

@@ -1,20 +1,25 @@
-"""The last onboarding step: macOS native or Docker workspace, with what this machine
-supports. The choice is stored; the installers come in a later release, so the step
-ends with a summary of what happens next."""
+"""The last onboarding step (and "Change the install choice" on home): macOS native or
+Docker workspace. Options this machine cannot run are disabled, with the reason; Docker
+is checked once per screen in a worker (its daemon must answer). Enter picks an option,
+ctrl+n stores it and goes on; escape leaves without storing anything. The installers
+come in a later release, so the step ends with a summary of what happens next."""
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.binding import Binding
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import BaseScreen
-from tui.install_choice import InstallOption, options
+from tui.commands import Action, bindings
+from tui.install_choice import InstallOption, docker_problem, options
 
+CHECKING_DOCKER = "Checking whether Docker is running…"
 NEXT_STEPS = {
-    "macos": "The native installer will put the `coditect` command in ~/.local/bin and add it to "
+    "macos": "The native installer will put the coditect command in ~/.local/bin and add it to "
              "your PATH if needed. It arrives in the next release of this console.",
     "docker": "The Docker workspace will be an Ubuntu container you reach over SSH, with its seat "
               "taken and released per session. It arrives in the next release of this console.",
@@ -22,67 +27,88 @@ NEXT_STEPS = {
 
 
 def option_text(option: InstallOption) -> Content:
-    support = (("✓ Supported on this machine", "$text-success") if option.supported
-               else ("✗ " + (option.why_not or "Not supported on this machine."), "$text-warning"))
+    if option.supported:
+        support = ("✓ Supported on this machine", "$text-success")
+    elif option.why_not == CHECKING_DOCKER:
+        support = ("… " + CHECKING_DOCKER, "$text-muted")
+    else:
+        support = ("✗ " + (option.why_not or "Not supported on this machine."), "$text-warning")
     return Content.assemble((option.title, "bold"), "\n" + option.summary + "\n", support)
 
 
 class InstallChoiceScreen(BaseScreen):
     STAGE = "Install"
-    BINDINGS = [
-        Binding("escape", "leave", "Back", id="back"),
-        Binding("ctrl+n", "continue", "Continue", id="continue"),
+    ACTIONS = [
+        Action("ctrl+n", "continue", "Continue", "Save the install choice and continue",
+               "Stores the option picked with enter"),
+        Action("escape", "leave", "Back", help="Back to your account without changing the choice"),
     ]
+    BINDINGS = bindings(ACTIONS)
+
+    chosen: str | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("How do you want to install CODITECT?", classes="screen-title")
-        yield Static("↑/↓ to move, enter to choose.", classes="hint")
-        self.options = options()
-        choices: list[Option | None] = []
-        for option in self.options:
-            choices += [None] if choices else []
-            choices.append(Option(option_text(option), id=option.id))
-        yield OptionList(*choices, id="install-options")
+        yield Static("↑/↓ to move, enter to pick, ctrl+n to save it.", classes="hint")
+        yield OptionList(id="install-options")
         yield Static("", id="install-summary")
-        yield Button("Continue to your account (ctrl+n)", id="continue", variant="primary", compact=True)
+        yield Button("Save and continue (ctrl+n)", id="continue", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        self.chosen: str | None = None
         self.query_one("#continue").display = False
-        options_list = self.query_one(OptionList)
+        self.show_options(CHECKING_DOCKER)
+        self.query_one(OptionList).focus()
+        self.run_worker(self._check_docker(), group="docker", exclusive=True, exit_on_error=False)
+
+    async def _check_docker(self) -> None:
+        self.show_options(await asyncio.to_thread(docker_problem))
+
+    def show_options(self, docker: str | None) -> None:
+        self.options = options(docker)
+        option_list = self.query_one(OptionList)
+        option_list.clear_options()
+        for index, option in enumerate(self.options):
+            if index:
+                option_list.add_option(None)
+            option_list.add_option(Option(option_text(option), id=option.id, disabled=not option.supported))
         supported = [i for i, o in enumerate(self.options) if o.supported]
-        options_list.highlighted = supported[0] if supported else 0
-        options_list.focus()
+        if supported:
+            option_list.highlighted = option_list.get_option_index(self.options[supported[0]].id)
+
+    @property
+    def had_choice(self) -> bool:
+        return self.app.session.state().install_choice is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "continue":
-            return self.chosen is not None
-        if action == "leave":
-            return self.app.session.state().install_choice is not None
+        if action == "leave":  # back home; in onboarding there is nothing to go back to
+            return self.had_choice
         return super().check_action(action, parameters)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         option = next(o for o in self.options if o.id == event.option.id)
-        self.app.session.choose_install(option.id)
+        if not option.supported:  # disabled options cannot be selected; a stale list could
+            self.status.show(f"{option.title} cannot be chosen here: {option.why_not}", "error")
+            return
         self.chosen = option.id
         summary = Content.assemble(
-            (f"You chose {option.title}. ", "bold"), NEXT_STEPS[option.id],
-            ("\n" + option.why_not, "$text-warning") if not option.supported and option.why_not else "",
-            "\nYou can change this later from your account screen (key i).")
+            (f"You picked {option.title}. ", "bold"), NEXT_STEPS[option.id],
+            "\nPress ctrl+n to save this choice. You can change it later from your account screen (key i).")
         self.query_one("#install-summary", Static).update(summary)
         button = self.query_one("#continue", Button)
         button.display = True
         button.focus()
-        self.refresh_bindings()
+        self.status.clear()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_continue()
 
     def action_leave(self) -> None:
-        """Back home when a choice was made before (coming from home); else stay."""
-        if self.app.session.state().install_choice is not None:
+        """Back home, nothing stored (only when a choice was stored before)."""
+        if self.had_choice:
             self.app.advance()
 
     def action_continue(self) -> None:
-        if self.chosen is not None:
-            self.app.advance()
+        if self.chosen is None:
+            self.status.show("Pick an option with enter first (only supported ones can be picked).", "error")
+            return
+        self.app.advance(self.app.session.choose_install(self.chosen))

@@ -3,6 +3,9 @@
 The organization's licenses are listed (the free one always exists); a key is checked
 (format and check character) as it is typed; the seat's state is shown and kept fresh by
 the app's heartbeat (offline: "valid until …"; lost: take it again).
+
+Reached in onboarding, or from home ("Activate a license key"): escape then goes back
+home while the machine holds a seat.
 """
 
 from __future__ import annotations
@@ -10,11 +13,11 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
+from tui.commands import Action, bindings
 from tui.license_client import LeaseStatus
 from widgets.form_field import FormField
 from widgets.lease_panel import LeasePanel
@@ -35,10 +38,13 @@ class LicenseScreen(BaseScreen):
     STAGE = "License"
     ERROR_FIELDS = {"license_not_found": "license_key", "license_in_use": "license_key",
                     "license_key_invalid": "license_key", "license_expired": "license_key"}
-    BINDINGS = [
-        Binding("ctrl+s", "take_seat", "Take a seat", id="take-seat"),
-        Binding("ctrl+n", "continue", "Continue", id="continue"),
+    ACTIONS = [
+        Action("ctrl+s", "take_seat", "Take a seat", "Take a seat of your organization's license",
+               "The best license your organization has, as it is"),
+        Action("ctrl+n", "continue", "Continue", help="On to the next step once this machine has a seat"),
+        Action("escape", "leave", "Back", help="Back to your account (once this machine has a seat)"),
     ]
+    BINDINGS = bindings(ACTIONS)
 
     def compose_body(self) -> ComposeResult:
         yield Static("Activate your license", classes="screen-title")
@@ -61,6 +67,8 @@ class LicenseScreen(BaseScreen):
         self.query_one("#license_key", FormField).input.focus()
         self.app.lease_changed.subscribe(self, self.show_lease)
         self.show_lease(self.lease)
+        if self.app.session.seat_problem:
+            self.status.show(self.app.session.seat_problem, "error")
         self.load()
 
     def load(self) -> None:
@@ -77,15 +85,24 @@ class LicenseScreen(BaseScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "continue":
-            return True if self.lease.has_seat else None
+        if action == "leave":  # only as a way back home
+            return self.lease.has_seat
         return super().check_action(action, parameters)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         {"activate": self.submit, "take-seat": self.action_take_seat, "continue": self.action_continue}[event.button.id]()
 
+    def on_input_submitted(self, event) -> None:
+        field = self.query_one("#license_key", FormField)
+        if event.input is field.input and not field.check():
+            event.stop()
+            self.status.show("Fix the license key marked in red first.", "error")
+            return
+        super().on_input_submitted(event)
+
     def submit(self) -> None:
         if not self.form_ok():
+            self.status.show("Fix the license key marked in red first.", "error")
             return
         key = self.query_one("#license_key", FormField).value
         self.call("Activating the license and taking a seat…",
@@ -100,10 +117,17 @@ class LicenseScreen(BaseScreen):
         if not status.has_seat:
             self.status.show(status.describe(), "error")
             return
+        self.query_one("#license_key", FormField).show_error(None)  # a typo there no longer matters
         self.status.show("This machine has a seat. Press ctrl+n to continue.", "ok")
         self.query_one("#continue", Button).focus()
         self.call(None, self.app.session.licenses, self._show_licenses, group="load")
 
     def action_continue(self) -> None:
+        if self.lease.has_seat:
+            self.app.advance()
+        else:
+            self.status.show("Take a seat first (ctrl+s), or activate a license key.", "error")
+
+    def action_leave(self) -> None:
         if self.lease.has_seat:
             self.app.advance()

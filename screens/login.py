@@ -1,13 +1,15 @@
-"""Sign in with email and password (the second factor comes next)."""
+"""Sign in with email and password (the second factor comes next). The email is
+prefilled: the one just verified (said so), else the account last signed in here."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from rich.text import Text
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
 from tui.api import ApiError
+from tui.commands import Action, bindings
 from widgets.form_field import FormField
 from widgets.validators import EmailAddress
 
@@ -15,13 +17,16 @@ from widgets.validators import EmailAddress
 class LoginScreen(BaseScreen):
     STAGE = "Account"
     ERROR_FIELDS = {"invalid_credentials": "password"}
-    BINDINGS = [
-        Binding("escape", "app.back", "Back", id="back"),
-        Binding("ctrl+s", "submit", "Sign in", id="submit"),
+    ACTIONS = [
+        Action("escape", "app.back", "Back"),
+        Action("ctrl+s", "submit", "Sign in", help="With the email and password entered"),
     ]
+    BINDINGS = bindings(ACTIONS)
 
     def compose_body(self) -> ComposeResult:
         yield Static("Sign in to CODITECT", classes="screen-title")
+        if self.app.session.verified_email:
+            yield Static(Text("Email verified — sign in to continue."), id="verified", classes="lead")
         yield FormField("Email", Input(placeholder="you@example.com", validators=[EmailAddress()], compact=True,
                                        max_length=254), id="email")
         yield FormField("Password", Input(password=True, compact=True, max_length=1024), id="password")
@@ -29,7 +34,9 @@ class LoginScreen(BaseScreen):
 
     def on_mount(self) -> None:
         email = self.query_one("#email", FormField)
-        account = self.app.session.credentials.last_account(self.app.session.scope)
+        session = self.app.session
+        verified = session.verified_email
+        account = verified if verified and verified is not True else session.last_account
         if account:
             email.input.value = account
             self.query_one("#password", FormField).input.focus()
@@ -44,6 +51,7 @@ class LoginScreen(BaseScreen):
 
     def submit(self) -> None:
         if not self.form_ok():
+            self.status.show("Fix the fields marked in red first.", "error")
             return
         email = self.query_one("#email", FormField).value.strip()
         password = self.query_one("#password", FormField).value

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
+from tui.commands import Action, bindings
 from widgets.form_field import FormField
 from widgets.validators import RecoveryCodeFormat, SixDigitCode
 
 
 class MfaChallengeScreen(BaseScreen):
     STAGE = "Account"
-    BINDINGS = [
-        Binding("escape", "app.back", "Back", id="back"),
-        Binding("ctrl+t", "toggle_method", "Switch method", id="toggle-method"),
+    ACTIONS = [
+        Action("escape", "app.back", "Back"),
+        Action("ctrl+t", "toggle_method", "Switch method", "Use a recovery code or the app",
+               "Switch between the authenticator code and a recovery code"),
     ]
+    BINDINGS = bindings(ACTIONS)
 
     def compose_body(self) -> ComposeResult:
         yield Static("Two-step sign-in", classes="screen-title")
@@ -64,6 +66,7 @@ class MfaChallengeScreen(BaseScreen):
 
     def submit(self) -> None:
         if not self.form_ok():
+            self.status.show("Fix the code marked in red first.", "error")
             return
         session = self.app.session
         if self.use_recovery:

@@ -2,7 +2,8 @@
 "I have saved them" before going on.
 
 After a restart the codes are gone from memory (they are never stored): the screen then
-asks for a current authenticator code and makes a new set.
+asks for a current authenticator code (or a recovery code) and makes a new set. New codes
+made from home show no onboarding step bar.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from pathlib import Path
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Checkbox, Static
 
 from screens.base import BaseScreen
+from screens.regenerate_codes import PROOF_HINT, proof_field, second_factor
+from tui.commands import Action, bindings
 from widgets.form_field import FormField
-from widgets.validators import SixDigitCode
 
 CODES_FILE = "coditect-recovery-codes.txt"
 
@@ -36,11 +37,18 @@ def codes_table(codes: list[str]) -> Table:
 class RecoveryCodesScreen(BaseScreen):
     STAGE = "Authenticator"
     ERROR_FIELDS = {"invalid_code": "code", "code_reused": "code"}
-    BINDINGS = [
-        Binding("ctrl+y", "copy", "Copy", id="copy-codes"),
-        Binding("ctrl+s", "save", "Save to file", id="save-codes"),
-        Binding("ctrl+n", "continue", "Continue", id="continue"),
+    ACTIONS = [
+        Action("ctrl+y", "copy", "Copy", "Copy the recovery codes", "To the clipboard (OSC 52)"),
+        Action("ctrl+s", "save", "Save to file", "Save the recovery codes to a file",
+               "A new file in your home folder, readable only by you"),
+        Action("ctrl+n", "continue", "Continue", help="Once you have ticked 'I have saved them'"),
     ]
+    BINDINGS = bindings(ACTIONS)
+
+    def __init__(self, *, onboarding: bool = True) -> None:
+        super().__init__()
+        if not onboarding:
+            self.STAGE = None  # new codes made from home: not a step of onboarding
 
     def compose_body(self) -> ComposeResult:
         codes = self.app.session.pending_recovery_codes
@@ -57,10 +65,9 @@ class RecoveryCodesScreen(BaseScreen):
                 yield Button("Continue (ctrl+n)", id="continue", variant="primary", compact=True, disabled=True)
         else:
             yield Static("Your recovery codes were shown when you set up your authenticator, and are never "
-                         "shown twice. If you did not save them, make a new set: enter a current code from "
-                         "your authenticator app. The old codes stop working.", classes="lead")
-            yield FormField("Code", Input(placeholder="123 456", validators=[SixDigitCode()], compact=True,
-                                          max_length=7), id="code")
+                         "shown twice. If you did not save them, make a new set. " + PROOF_HINT +
+                         " The old codes stop working.", classes="lead")
+            yield proof_field()
             with Horizontal(classes="choices"):
                 yield Button("Make new codes", id="regenerate", variant="primary", compact=True)
                 yield Button("I saved them (ctrl+n)", id="continue", compact=True)
@@ -83,8 +90,6 @@ class RecoveryCodesScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("copy", "save"):
             return bool(self.codes)
-        if action == "continue":
-            return True if not self.codes or self.query_one("#saved", Checkbox).value else None
         return super().check_action(action, parameters)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -110,20 +115,23 @@ class RecoveryCodesScreen(BaseScreen):
                              "Copy the codes instead.", "error")
             return
         self.query_one("#saved-to", Static).update(Text(f"Saved to {path} (readable only by you)."))
-        self.status.show("Codes saved.", "ok")
+        self.status.show(f"Codes saved to {path}", "ok")
 
     def action_continue(self) -> None:
         if self.codes and not self.query_one("#saved", Checkbox).value:
-            self.status.show("Tick “I have saved them” first: these codes are not shown again.", "error")
+            self.status.show("Tick 'I have saved them' first (space): these codes are not shown again.", "error")
             return
         self.app.advance(self.app.session.acknowledge_recovery_codes())
 
     def submit(self) -> None:
-        if self.codes or not self.form_ok():
+        if self.codes:
             return
-        code = self.query_one("#code", FormField).value.replace(" ", "")
+        if not self.form_ok():
+            self.status.show("Fix the code marked in red first.", "error")
+            return
+        proof = second_factor(self.query_one("#code", FormField).value)
         self.call("Making new recovery codes…",
-                  lambda: self.app.session.regenerate_recovery_codes(code=code), self.show_codes)
+                  lambda: self.app.session.regenerate_recovery_codes(**proof), self.show_codes)
 
     async def show_codes(self, _codes: object = None) -> None:
         """Draw again for the codes the session holds now."""

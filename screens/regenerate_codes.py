@@ -1,4 +1,6 @@
-"""Asks for a current authenticator code before making a new set of recovery codes."""
+"""Asks for proof of the second factor before making a new set of recovery codes: a code
+from the authenticator app, or one of the current recovery codes (for someone who lost
+the phone; the server accepts either)."""
 
 from __future__ import annotations
 
@@ -6,14 +8,36 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Static
 
 from widgets.form_field import FormField
-from widgets.validators import SixDigitCode
+from widgets.validators import RecoveryCodeFormat, SixDigitCode
+
+PROOF_HINT = "Enter the code from your authenticator app, or one of your recovery codes."
 
 
-class RegenerateCodesScreen(ModalScreen[str | None]):
-    """Dismissed with the 6-digit code, or None when cancelled."""
+class CodeOrRecoveryCode(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        if SixDigitCode().validate(value).is_valid or RecoveryCodeFormat().validate(value).is_valid:
+            return self.success()
+        return self.failure("Enter the 6 digits, or a recovery code like xxxx-xxxx-xxxx.")
+
+
+def proof_field() -> FormField:
+    return FormField("Code", Input(placeholder="123 456 or xxxx-xxxx-xxxx", validators=[CodeOrRecoveryCode()],
+                                   compact=True, max_length=20), id="code")
+
+
+def second_factor(value: str) -> dict[str, str]:
+    """The keyword arguments for AccountSession.regenerate_recovery_codes."""
+    if SixDigitCode().validate(value).is_valid:
+        return {"code": value.replace(" ", "").strip()}
+    return {"recovery_code": value.strip()}
+
+
+class RegenerateCodesScreen(ModalScreen[dict | None]):
+    """Dismissed with second_factor(...) of what was typed, or None when cancelled."""
 
     DEFAULT_CSS = """
     RegenerateCodesScreen {
@@ -35,10 +59,8 @@ class RegenerateCodesScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "New recovery codes"
-            yield Static("Enter the current code from your authenticator app. Your old recovery codes "
-                         "stop working and 10 new ones are shown once.")
-            yield FormField("Code", Input(placeholder="123 456", validators=[SixDigitCode()], compact=True,
-                                          max_length=7), id="code")
+            yield Static(PROOF_HINT + " Your old recovery codes stop working and 10 new ones are shown once.")
+            yield proof_field()
             yield Static("enter: make new codes · escape: cancel", classes="hint")
 
     def on_mount(self) -> None:
@@ -48,7 +70,7 @@ class RegenerateCodesScreen(ModalScreen[str | None]):
         event.stop()
         field = self.query_one("#code", FormField)
         if field.check():
-            self.dismiss(field.value.replace(" ", ""))
+            self.dismiss(second_factor(field.value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

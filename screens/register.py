@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
+from tui.commands import Action, bindings
+from tui.onboarding import Step
 from widgets.form_field import FormField
 from widgets.validators import EmailAddress, PasswordRules, SameAs
 
@@ -15,10 +16,14 @@ from widgets.validators import EmailAddress, PasswordRules, SameAs
 class RegisterScreen(BaseScreen):
     STAGE = "Account"
     ERROR_FIELDS = {"email_taken": "email", "weak_password": "password"}
-    BINDINGS = [
-        Binding("escape", "app.back", "Back", id="back"),
-        Binding("ctrl+s", "submit", "Create account", id="submit"),
+    ACTIONS = [
+        Action("escape", "app.back", "Back"),
+        Action("ctrl+s", "submit", "Create account", help="With the details entered"),
+        Action("ctrl+l", "sign_in", "Sign in", "Sign in instead", "This email already has an account",
+               show=False),
     ]
+    BINDINGS = bindings(ACTIONS)
+    email_taken = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("Create your CODITECT account", classes="screen-title")
@@ -51,8 +56,25 @@ class RegisterScreen(BaseScreen):
     def action_submit(self) -> None:
         self.submit()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sign_in":
+            return self.email_taken
+        return super().check_action(action, parameters)
+
+    def show_api_error(self, error) -> None:
+        super().show_api_error(error)
+        if error.code == "email_taken":
+            self.email_taken = True
+            self.status.show("This email has an account: press ctrl+l to sign in instead.", "error")
+            self.refresh_bindings()
+
+    def action_sign_in(self) -> None:
+        if self.email_taken:
+            self.app.go(Step.LOGIN)
+
     def submit(self) -> None:
         if not self.form_ok():
+            self.status.show("Fix the fields marked in red first.", "error")
             return
         value = {name: self.query_one(f"#{name}", FormField).value.strip()
                  for name in ("email", "full_name", "organization")}

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
+from tui.commands import Action, bindings
 from widgets.form_field import FormField
 from widgets.validators import CodeOrLink, code_or_token
 
@@ -20,11 +20,12 @@ RESEND_COOLDOWN_S = 60
 class VerifyEmailScreen(BaseScreen):
     STAGE = "Email"
     ERROR_FIELDS = {"invalid_code": "code", "code_expired": "code", "verification_expired": "code"}
-    BINDINGS = [
-        Binding("escape", "app.back", "Back", id="back"),
-        Binding("ctrl+n", "resend", "Resend code", id="resend"),
-        Binding("ctrl+o", "app.open_outbox", "Read the email", id="open-outbox"),
+    ACTIONS = [
+        Action("escape", "app.back", "Back"),
+        Action("ctrl+n", "resend", "Resend code", "Resend the code", "A new code by email (once a minute)"),
+        Action("ctrl+o", "app.open_outbox", "Read the email"),
     ]
+    BINDINGS = bindings(ACTIONS)
 
     cooldown: reactive[int] = reactive(RESEND_COOLDOWN_S, init=False)
 
@@ -33,7 +34,8 @@ class VerifyEmailScreen(BaseScreen):
         yield Static("Check your email", classes="screen-title")
         sent = Text("We sent a 6-digit code to ")
         sent.append(session.pending_email or "your address", style="bold")
-        sent.append(". Enter it below, or paste the link from the email.")
+        sent.append(". Type the code below, or paste the whole link from the email here "
+                    "(no need to open it in a browser).")
         yield Static(sent, classes="lead")
         if config.embedded:
             note = Text("Embedded server: no mail leaves this computer. The message is in\n")
@@ -65,8 +67,6 @@ class VerifyEmailScreen(BaseScreen):
         button.label = f"Resend in {self.cooldown} s" if self.cooldown > 0 else "Resend code (ctrl+n)"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "resend":
-            return None if self.cooldown > 0 else True
         if action == "open_outbox":
             return self.app.config.embedded
         return super().check_action(action, parameters)
@@ -79,6 +79,7 @@ class VerifyEmailScreen(BaseScreen):
 
     def action_resend(self) -> None:
         if self.cooldown > 0:
+            self.status.show(f"You can ask for a new code in {self.cooldown} s.", "error")
             return
 
         def sent(_: object) -> None:
@@ -89,6 +90,7 @@ class VerifyEmailScreen(BaseScreen):
 
     def submit(self) -> None:
         if not self.form_ok():
+            self.status.show("Fix the code marked in red first.", "error")
             return
         value = code_or_token(self.query_one("#code", FormField).value)
         self.call("Checking the code…", lambda: self.app.session.verify(value), self.app.advance)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from screens.base import BaseScreen
+from tui.commands import Action, bindings
 from tui.onboarding import Step
 
 INTRO = ("CODITECT runs AI agents on your own machine. In a few minutes this console creates "
@@ -17,11 +17,12 @@ INTRO = ("CODITECT runs AI agents on your own machine. In a few minutes this con
 
 
 class WelcomeScreen(BaseScreen):
-    BINDINGS = [
-        Binding("c", "register", "Create account", id="register"),
-        Binding("i", "invitation", "Invitation", id="invitation"),
-        Binding("s", "login", "Sign in", id="login"),
+    ACTIONS = [
+        Action("c", "register", "Create account", help="A new account and organization"),
+        Action("i", "invitation", "Invitation", "I have an invitation", "Join an organization with the code you were sent"),
+        Action("s", "login", "Sign in", help="With an existing account"),
     ]
+    BINDINGS = bindings(ACTIONS)
     CHOICES = {"register": Step.REGISTER, "invitation": Step.ACCEPT_INVITATION, "login": Step.LOGIN}
 
     def compose_body(self) -> ComposeResult:
@@ -40,7 +41,8 @@ class WelcomeScreen(BaseScreen):
         yield Static(where, classes="server-note")
 
     def on_mount(self) -> None:
-        self.query_one("#register", Button).focus()
+        # Someone who signed in here before most likely wants to sign in again.
+        self.query_one("#login" if self.app.session.last_account else "#register", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.app.go(self.CHOICES[event.button.id])

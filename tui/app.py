@@ -48,7 +48,7 @@ BACK: dict[Step, Step] = {
 }
 
 
-def _screen_for(step: Step) -> Screen:
+def _screen_for(step: Step, previous: Step | None) -> Screen:
     from screens.accept_invitation import AcceptInvitationScreen
     from screens.enroll_mfa import EnrollMfaScreen
     from screens.home import HomeScreen
@@ -69,7 +69,8 @@ def _screen_for(step: Step) -> Screen:
         Step.LOGIN: LoginScreen,
         Step.MFA_CHALLENGE: MfaChallengeScreen,
         Step.ENROLL_MFA: EnrollMfaScreen,
-        Step.RECOVERY_CODES: RecoveryCodesScreen,
+        # New codes asked for on home are no onboarding step.
+        Step.RECOVERY_CODES: lambda: RecoveryCodesScreen(onboarding=previous is not Step.HOME),
         Step.LICENSE: LicenseScreen,
         Step.INSTALL_CHOICE: InstallChoiceScreen,
         Step.HOME: HomeScreen,
@@ -160,8 +161,8 @@ class CoditectApp(App[None]):
 
     async def show_step(self, step: Step) -> None:
         """Replace the screens on the stack with the one for `step`."""
-        self.step = step
-        screen = _screen_for(step)
+        previous, self.step = self.step, step
+        screen = _screen_for(step, previous)
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         if len(self.screen_stack) == 2:
@@ -181,6 +182,8 @@ class CoditectApp(App[None]):
         notice = self.session.credentials.pop_notice()
         if notice:
             self.notify(notice, title="Sign-in kept in a file", severity="warning", timeout=20, markup=False)
+        for notice in self.session.pop_notices():
+            self.notify(notice, severity="warning", timeout=15, markup=False)
 
     # -- global actions ------------------------------------------------------------------------
 
@@ -267,9 +270,11 @@ class CoditectApp(App[None]):
 
     # -- command palette ----------------------------------------------------------------------------
 
-    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+    def palette_commands(self, screen: Screen | None = None) -> list[tuple[str, str, Callable[[], object]]]:
         """(name, help, callback) for the command palette: the app's actions that make
-        sense right now, then the current screen's own."""
+        sense right now, then those of `screen` (the one the palette was opened on)."""
+        from tui.commands import screen_commands
+
         signed_in = self.session is not None and self.session.me is not None
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Help", "Keys and how onboarding works", self.action_help),
@@ -279,9 +284,7 @@ class CoditectApp(App[None]):
                              self.action_open_outbox))
         if signed_in:
             commands.append(("Sign out", "End this session and give back the seat", self.action_logout))
-        screen_commands = getattr(self.screen, "palette_commands", None)
-        if callable(screen_commands):
-            commands.extend(screen_commands())
+        commands.extend(screen_commands(screen or self.screen))
         return commands
 
 

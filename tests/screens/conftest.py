@@ -8,6 +8,8 @@ relative data dir, so the paths the screens print are the same on every run.
 
 from __future__ import annotations
 
+import os
+
 import keyring
 import pytest
 
@@ -42,6 +44,19 @@ def home_dir(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def docker_daemon(tmp_path, monkeypatch):
+    """A docker program whose daemon answers (the process boundary): the install step's
+    options do not depend on this machine. Tests rewrite `docker_daemon` to change it."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    program = bin_dir / "docker"
+    program.write_text("#!/bin/sh\nexit 0\n")
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return program
 
 
 @pytest.fixture

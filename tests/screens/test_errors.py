@@ -29,7 +29,8 @@ async def test_unreachable_server_while_registering(tmp_path, make_app, clock):
         assert app.sub_title.startswith("127.0.0.1:")
         await register(pilot)
         assert screen_name(app) == "RegisterScreen"
-        assert app.screen.status.message == "The server cannot be reached. Check your connection and try again."
+        server = app.sub_title
+        assert app.screen.status.message == f"The server {server} cannot be reached. Check your connection and try again."
         assert app.screen.check_action("retry", ()) is True
         await press(pilot, "ctrl+r")  # still down: same words, still a retry
         assert "cannot be reached" in app.screen.status.message and app.screen.check_action("retry", ())
@@ -81,11 +82,18 @@ async def test_email_taken_is_said_under_the_email(config, make_app, clock):
     async with app.run_test() as pilot:
         await settle(pilot)
         await register(pilot)
-        await press(pilot, "escape")
-        assert screen_name(app) == "WelcomeScreen"
+        await verify_from_outbox(pilot)  # a verified account holds its address
+        app.action_logout()
+        await settle(pilot)
+        await press(pilot, "y")
         await register(pilot)
         assert screen_name(app) == "RegisterScreen"
         assert "already exists" in str(app.screen.query_one("#email .field-error").render())
+        assert "ctrl+l" in app.screen.status.message
+        assert "Sign in instead" in [name for name, _help, _run in app.palette_commands()]
+        await press(pilot, "ctrl+l")
+        assert screen_name(app) == "LoginScreen"
+        assert app.screen.query_one("#email Input").value == EMAIL
 
 
 async def test_no_seats_left(config, make_app, clock):

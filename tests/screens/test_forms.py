@@ -41,7 +41,8 @@ async def test_register_form_says_what_is_wrong_as_you_type(config, make_app):
         assert error_under(app, "confirm") == ""
         # Submitting with empty fields: each says so, nothing is sent.
         await press(pilot, "ctrl+s")
-        assert error_under(app, "full_name") == "Required." and app.screen.status.message == ""
+        assert error_under(app, "full_name") == "Required."
+        assert app.screen.status.message == "Fix the fields marked in red first."
 
 
 async def test_license_key_checked_as_you_type(config, make_app, clock):
@@ -56,7 +57,12 @@ async def test_license_key_checked_as_you_type(config, make_app, clock):
         await type_into(pilot, "license_key", typo)
         assert "typo" in error_under(app, "license_key")
         await press(pilot, "enter")  # not sent
-        assert app.screen.status.message == "" and not app.session.license.status().has_seat
+        assert app.screen.status.message == "Fix the license key marked in red first."
+        assert not app.session.license.status().has_seat
+        await press(pilot, "ctrl+n")  # no seat yet: says what to do
+        assert app.screen.status.message.startswith("Take a seat first (ctrl+s)")
+        await press(pilot, "ctrl+s")  # the free license's seat: the typo no longer matters
+        assert app.session.license.status().has_seat and error_under(app, "license_key") == ""
 
 
 def test_unexpected_errors_are_logged_without_their_message(caplog):

@@ -41,7 +41,7 @@ async def test_register_verify_enroll_license_install(config, make_app, clock, h
         await press(pilot, "ctrl+n")
         assert screen_name(app) == "InstallChoiceScreen"
 
-        await press(pilot, "enter")
-        assert app.session.state().install_choice in ("macos", "docker")
+        await press(pilot, "enter")  # picked, not stored yet
+        assert app.screen.chosen == "docker" and app.session.state().install_choice is None
         await press(pilot, "ctrl+n")
-        assert screen_name(app) == "HomeScreen"
+        assert screen_name(app) == "HomeScreen" and app.session.state().install_choice == "docker"

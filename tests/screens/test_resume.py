@@ -25,8 +25,10 @@ async def test_resume_at_every_step(config, make_app, clock):
     async with app.run_test() as pilot:
         await settle(pilot)
         await verify_from_outbox(pilot)
-        # The password is not kept across runs: verified, now sign in.
+        # The password is not kept across runs: verified, now sign in (said, email filled in).
         assert screen_name(app) == "LoginScreen"
+        assert str(app.screen.query_one("#verified").render()) == "Email verified — sign in to continue."
+        assert app.screen.query_one("#email Input").value == EMAIL and app.screen.focused.id != "email"
         await fill(pilot, "email", EMAIL)
         await fill(pilot, "password", PASSWORD)
         await press(pilot, "enter")
