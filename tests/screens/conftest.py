@@ -50,8 +50,8 @@ def home_dir(tmp_path, monkeypatch):
 def docker_daemon(tmp_path, monkeypatch):
     """A docker program whose daemon answers (the process boundary): the install step's
     options do not depend on this machine. Tests rewrite `docker_daemon` to change it."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir = tmp_path / "docker-bin"
+    bin_dir.mkdir(exist_ok=True)
     program = bin_dir / "docker"
     program.write_text("#!/bin/sh\nexit 0\n")
     program.chmod(0o755)
