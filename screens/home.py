@@ -33,7 +33,7 @@ class HomeScreen(BaseScreen):
         Action("g", "new_codes", "New codes", "Make new recovery codes",
                "With an authenticator or recovery code; the old codes stop working"),
         Action("s", "take_seat", "Take seat", "Take the seat again", "This machine has no live seat: take one"),
-        Action("k", "activate_key", "License key", "Activate a license key",
+        Action("k", "activate_key", "Key", "Activate a license key",
                "Enter a key you received; this machine's seat moves to it"),
         Action("i", "install_choice", "Install", "Change the install choice", "macOS native or Docker workspace"),
         Action("l", "app.logout", "Sign out"),

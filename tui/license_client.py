@@ -57,7 +57,7 @@ class LeaseStatus:
             "none": "No seat on this machine yet.",
             "online": f"Seat active (lease valid until {until}).",
             # The expiry is its own line wherever this is shown: not said twice.
-            "offline": "Working offline: the license server cannot be reached (tried again hourly).",
+            "offline": "Working offline: the server is tried again hourly.",
             "lost": self.reason or "This machine's seat was lost.",
         }[self.state]
 
