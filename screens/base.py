@@ -3,10 +3,14 @@ line, footer) and one way to run a user action.
 
 `self.call(...)` runs one call into tui/ in an exclusive worker (a newer action cancels an
 older one, so a stale answer never lands), shows "busy" words meanwhile, hands the result
-to a callback, and turns every failure into plain words in the status line: ApiError's own
-message (and per-field messages under the fields), anything unexpected as a generic
-sentence plus a log line that carries no exception text (it could quote what the user
-typed). Retryable failures enable ctrl+r.
+to a callback, and turns every failure into plain words, shown once: a message that
+belongs to a field goes under that field, anything else in the status line; anything
+unexpected as a generic sentence plus a log line that carries no exception text (it could
+quote what the user typed). Retryable failures enable ctrl+r.
+
+The frame fits 80x24 and stays readable at 60x20: the body scrolls (pageup/pagedown/
+home/end, and to whatever gets the focus), and on wide terminals the content is a
+centred column of bounded width instead of hugging the left edge.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ import logging
 import traceback
 from typing import Any, Awaitable, Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Static
 
 from tui.api import ApiError
 from tui.session import SIGNED_OUT_CODES
@@ -43,7 +48,16 @@ class BaseScreen(Screen):
     STAGE: str | None = None  # the StepIndicator stage, for onboarding screens
     # API error codes whose message belongs under a field (code -> FormField id).
     ERROR_FIELDS: dict[str, str] = {}
-    BINDINGS = [Binding("ctrl+r", "retry", "Retry", id="retry")]
+    # Below 80 columns the screens switch to their narrow layouts (styles/app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-normal"), (110, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+r", "retry", "Retry", id="retry"),
+        # Inputs keep home/end for the cursor; these reach the page from anywhere else.
+        Binding("pageup", "scroll_body('page_up')", "Page up", show=False, id="page-up"),
+        Binding("pagedown", "scroll_body('page_down')", "Page down", show=False, id="page-down"),
+        Binding("home", "scroll_body('home')", "Top", show=False, id="page-top"),
+        Binding("end", "scroll_body('end')", "Bottom", show=False, id="page-bottom"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,9 +68,11 @@ class BaseScreen(Screen):
         if self.STAGE:
             yield StepIndicator(self.STAGE)
         with VerticalScroll(id="body"):
-            yield from self.compose_body()
+            with Vertical(id="content"):
+                yield from self.compose_body()
+        yield Static("", id="notice", markup=False)
         yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -69,6 +85,17 @@ class BaseScreen(Screen):
         if action == "retry":
             return self._retry is not None
         return True
+
+    def action_scroll_body(self, where: str) -> None:
+        body = self.query("#body").first()
+        getattr(body, f"scroll_{where}")(animate=False)
+
+    def show_notice(self, message: str) -> None:
+        """A note the user must read once (e.g. where the sign-in is kept): on its own line
+        above the status line, covering nothing, until the screen changes."""
+        notice = self.query_one("#notice", Static)
+        notice.update(Text(message))
+        notice.display = bool(message)
 
     def action_retry(self) -> None:
         if self._retry is not None:
@@ -111,14 +138,22 @@ class BaseScreen(Screen):
             self._set_retry(again)
 
     def show_api_error(self, error: ApiError) -> None:
-        """The message in the status line, per-field messages under their fields."""
+        """Each message once: under its field when it belongs to a field on this screen,
+        otherwise in the status line."""
         fields = dict(error.fields)
         if error.code in self.ERROR_FIELDS:
             fields[self.ERROR_FIELDS[error.code]] = error.message
+        shown: list[FormField] = []
         for name, message in fields.items():
             for field in self.query(f"FormField#{name}").results(FormField):
-                field.show_error(message)
-        self.status.show(error.message, "error")
+                if field.display:
+                    field.show_error(message)
+                    shown.append(field)
+        if shown:
+            self.status.clear()
+            shown[0].input.focus()
+        else:
+            self.status.show(error.message, "error")
 
     # -- forms: enter moves to the next field, and submits from the last one --------------
 

@@ -1,8 +1,11 @@
-"""Set up the authenticator app: the QR code beside the instructions, the secret as
-text (copyable), and a 6-digit code to confirm.
+"""Set up the authenticator app: the QR code, the secret as text (copyable), and a
+6-digit code to confirm.
 
-The QR code takes 41x21 cells (version 5, half blocks), so at 80x24 there is no room for
-the step indicator and the status line sits in the right-hand column.
+The QR code (41x21 cells in half blocks, about 80x41 in full blocks) sits beside the
+instructions when the window is wide enough for both, above them otherwise. The whole page
+scrolls (pageup/pagedown/home/end, and to whatever gets the focus), so at 60x20 or in
+full-block mode nothing is out of reach; the code itself is never cut (widgets/qr_code.py).
+The status line sits under the Confirm button, next to what it talks about.
 """
 
 from __future__ import annotations
@@ -10,15 +13,21 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Static
 
 from screens.base import BaseScreen
 from tui.config import load_preferences, save_preferences
 from widgets.form_field import FormField
-from widgets.qr_code import QRCode
+from widgets.qr_code import MIN_QUIET_ZONE, QRCode, drawn_size
 from widgets.status_line import StatusLine
+from widgets.step_indicator import StepIndicator
 from widgets.validators import SixDigitCode
+
+# An otpauth URI for a usual email address makes a version 5 code (37 modules).
+TOTP_QR_MODULES = 37
+# The instructions need about this many columns beside the code to stay readable.
+STEPS_MIN_WIDTH = 34
 
 
 def grouped(secret: str) -> str:
@@ -31,8 +40,9 @@ class EnrollMfaScreen(BaseScreen):
     STAGE = "Authenticator"
     ERROR_FIELDS = {"invalid_code": "code", "code_reused": "code"}
     BINDINGS = [
-        Binding("ctrl+y", "copy_secret", "Copy key", id="copy-secret"),
-        Binding("ctrl+f", "toggle_blocks", "QR style", id="toggle-qr"),
+        Binding("ctrl+y", "copy_secret", "Copy key", id="copy-secret", tooltip="to the clipboard (OSC 52)"),
+        Binding("ctrl+f", "toggle_blocks", "QR style", id="toggle-qr",
+                tooltip="full blocks (for fonts that break half blocks) and back"),
     ]
 
     secret: str | None = None
@@ -40,26 +50,39 @@ class EnrollMfaScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="enroll"):
-            with VerticalScroll(id="qr-box"):
-                yield Static("Preparing your code…", id="qr-placeholder")
-            with Vertical(id="enroll-steps"):
-                yield Static("Step 3 of 5 · Authenticator", classes="hint")
-                yield Static("Secure your account", classes="screen-title")
-                yield Static("1. In your authenticator app (Google Authenticator, 1Password, Authy…) "
-                             "add an account and scan the code.", classes="instruction")
-                yield Static("2. Or type this key:", classes="instruction")
-                yield Static("", id="secret")
-                yield Static("3. Enter the 6-digit code it shows:", classes="instruction")
-                yield FormField("Code", Input(placeholder="123 456", validators=[SixDigitCode()], compact=True,
-                                              max_length=7), id="code")
-                yield Button("Confirm", id="confirm", variant="primary", compact=True)
-                yield StatusLine(id="status")
-        yield Footer()
+        yield StepIndicator(self.STAGE)
+        with VerticalScroll(id="body"):
+            with Container(id="enroll"):
+                with Vertical(id="qr-box"):
+                    yield Static("Preparing your code…", id="qr-placeholder")
+                with Vertical(id="enroll-steps"):
+                    yield Static("Secure your account", classes="screen-title")
+                    yield Static("1. In your authenticator app (Google Authenticator, 1Password, Authy…) "
+                                 "add an account and scan the code.", classes="instruction")
+                    yield Static("2. Or type this key:", classes="instruction")
+                    yield Static("", id="secret")
+                    yield Static("3. Enter the 6-digit code it shows:", classes="instruction")
+                    yield FormField("Code", Input(placeholder="123 456", validators=[SixDigitCode()], compact=True,
+                                                  max_length=7), id="code")
+                    yield Button("Confirm", id="confirm", variant="primary", compact=True)
+                    yield Static("", id="notice", markup=False)
+                    yield StatusLine(id="status")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#code", FormField).input.focus()
+        self.query_one("#body").focus()
+        self.fit_layout()
         self.start_enrollment()
+
+    def on_resize(self) -> None:
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Side by side when the code and readable instructions both fit, else stacked."""
+        code = next(iter(self.query("#qr").results(QRCode)), None)
+        modules, mode = (code.modules, code.mode) if code else (TOTP_QR_MODULES, "half")
+        code_width = drawn_size(modules + 2 * MIN_QUIET_ZONE, mode).width + 2  # + the box's padding
+        self.query_one("#enroll").set_class(self.size.width < code_width + STEPS_MIN_WIDTH, "-stacked")
 
     def start_enrollment(self) -> None:
         self.call("Preparing your authenticator code…", self.app.session.enroll, self.show_enrollment)
@@ -72,7 +95,17 @@ class EnrollMfaScreen(BaseScreen):
         await box.remove_children()
         await box.mount(QRCode(self.uri, mode=mode if mode in ("half", "full") else "half", id="qr"))
         self.query_one("#secret", Static).update(Text(grouped(self.secret), style="bold"))
+        self.fit_layout()
         self.refresh_bindings()
+        self.call_after_refresh(self.focus_code_if_in_view)
+
+    def focus_code_if_in_view(self) -> None:
+        """Focus the code field when the whole page fits; otherwise keep the page focused
+        (arrows and pageup/pagedown scroll it, tab reaches the field) so the QR code is
+        seen first."""
+        body = self.query_one("#body", VerticalScroll)
+        if body.max_scroll_y == 0 and self.focused is body:
+            self.query_one("#code", FormField).input.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("copy_secret", "toggle_blocks"):
@@ -86,12 +119,13 @@ class EnrollMfaScreen(BaseScreen):
 
     def action_toggle_blocks(self) -> None:
         """Full blocks (2 columns a module) for terminals where half blocks don't scan."""
-        qr = self.query("#qr").results(QRCode)
-        for code in qr:
+        for code in self.query("#qr").results(QRCode):
             mode = "full" if code.mode == "half" else "half"
             code.set_mode(mode)
             save_preferences(self.app.config, qr_mode=mode)
-            self.status.show("Full-block QR code: scroll to see all of it if the window is small."
+            self.fit_layout()
+            self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+            self.status.show("Full-block QR code: pageup/pagedown scroll the page if it does not fit."
                              if mode == "full" else "Compact QR code.", "info")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

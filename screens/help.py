@@ -1,13 +1,19 @@
-"""f1: the keys, and how onboarding goes."""
+"""f1: the keys that work right now, and how onboarding goes.
+
+The list is made from the real bindings, never typed twice: the screen underneath's own
+bindings that its check_action allows at this moment (name, then the binding's tooltip
+as the longer explanation), then the app's. Only the keys no binding describes (tab,
+enter, scrolling) are written here. The dialog scrolls: pageup/pagedown/home/end.
+"""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from tui.onboarding import Step
@@ -17,37 +23,43 @@ FLOW = ("Create an account → verify your email (6-digit code) → set up an au
         "this machine → choose how to install CODITECT. If you stop anywhere, the next start "
         "resumes at the same step.")
 
-KEYS = [
-    ("ctrl+q", "Quit"),
-    ("f1", "This help"),
-    ("ctrl+p", "Command palette: every action, searchable"),
-    ("escape", "Back (where going back is safe) / close a dialog"),
+MOVING = [
     ("tab, shift+tab", "Next / previous field or button"),
     ("enter", "Next field; on the last field, submit"),
-    ("ctrl+r", "Try again after a failure"),
+    ("pageup, pagedown", "Scroll the page (home, end: top, bottom)"),
 ]
-
-SCREEN_KEYS = {
-    Step.ACCEPT_INVITATION: [("ctrl+s", "Check the code, then accept and sign in"),
-                             ("ctrl+o", "Read the latest email (embedded)")],
-    Step.VERIFY_EMAIL: [("ctrl+n", "Send a new code (after 60 s)"), ("ctrl+o", "Read the latest email (embedded)")],
-    Step.ENROLL_MFA: [("ctrl+y", "Copy the key (OSC 52)"), ("ctrl+f", "Switch the QR code to full blocks and back")],
-    Step.RECOVERY_CODES: [("ctrl+y", "Copy the codes"), ("ctrl+s", "Save them to a file (0600)"),
-                          ("space", "Tick “I have saved them”"), ("ctrl+n", "Continue")],
-    Step.MFA_CHALLENGE: [("ctrl+t", "Use a recovery code instead of the app (and back)")],
-    Step.LICENSE: [("ctrl+s", "Take a seat with your organization's best license"), ("ctrl+n", "Continue")],
-    Step.HOME: [("d", "Revoke the highlighted session"), ("g", "New recovery codes"), ("s", "Take a seat again"),
-                ("i", "Change the install choice"), ("l", "Sign out"), ("r", "Refresh")],
-}
+# Textual's own screen keys (focus moves, copy): described by MOVING, or not ours to explain.
+TEXTUAL_SCREEN_ACTIONS = {binding.action for binding in Screen.BINDINGS}
 
 
-def keys_table(rows: list[tuple[str, str]]) -> Table:
+def keys_table(sections: list[tuple[str, list[tuple[str, str]]]]) -> Table:
+    """One grid for every section, so all the descriptions start in the same column."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    for key, what in rows:
-        table.add_row(Text(key), Text(what))
+    for number, (title, rows) in enumerate(sections):
+        if number:
+            table.add_row("", "")
+        table.add_row(Text(title, style="bold underline"), "")
+        for key, what in rows:
+            table.add_row(Text(key), Text(what))
     return table
+
+
+def active_keys(screen: Screen, owner: type) -> list[tuple[str, str]]:
+    """(key, words) for the bindings of `screen` defined on an `owner` (the screen itself or
+    the App) that are usable now; scrolling keys are described once, in MOVING."""
+    rows: dict[str, list[str]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if (not isinstance(active.node, owner) or not active.enabled or binding.action.startswith("scroll_")
+                or binding.action in TEXTUAL_SCREEN_ACTIONS):
+            continue
+        words = binding.description or binding.action
+        if binding.tooltip:
+            words = f"{words}: {binding.tooltip}"
+        rows.setdefault(words, []).append(binding.key_display or key)
+    return [(", ".join(keys), words) for words, keys in rows.items()]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -59,36 +71,40 @@ class HelpScreen(ModalScreen[None]):
         width: 76;
         max-width: 100%;
         height: auto;
-        max-height: 100%;
         border: thick $primary;
         background: $surface;
         padding: 0 1;
     }
     HelpScreen VerticalScroll {
         height: auto;
+        max-height: 80vh;
     }
-    HelpScreen .section {
-        text-style: bold;
-        margin-top: 1;
+    HelpScreen .flow {
+        margin-bottom: 1;
     }
     """
     BINDINGS = [Binding("escape,f1,q", "close", "Close", id="close-help")]
 
     def __init__(self, step: Step | None) -> None:
+        """`step`: where the user is (the onboarding steps get the overview too)."""
         super().__init__()
         self.step = step
 
     def compose(self) -> ComposeResult:
+        below = next(screen for screen in reversed(self.app.screen_stack) if screen is not self)
         with Vertical() as box:
             box.border_title = "Help"
-            with VerticalScroll():
-                yield Static(FLOW)
-                yield Static("Keys everywhere", classes="section")
-                yield Static(keys_table(KEYS))
-                if self.step in SCREEN_KEYS:
-                    yield Static("On this screen", classes="section")
-                    yield Static(keys_table(SCREEN_KEYS[self.step]))
-        yield Footer()
+            with VerticalScroll(id="help-text"):
+                if self.step is not Step.HOME:
+                    yield Static(FLOW, classes="flow")
+                on_screen = active_keys(below, type(below))
+                sections = [("On this screen", on_screen)] if on_screen else []
+                sections.append(("Everywhere", active_keys(below, App) + MOVING))
+                yield Static(keys_table(sections), id="keys")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-text").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

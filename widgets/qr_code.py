@@ -10,6 +10,8 @@ inverted codes.
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
@@ -23,9 +25,13 @@ QR_STYLE = Style(color=DARK, bgcolor=LIGHT, bold=False, dim=False, italic=False,
 
 # The ISO quiet zone is 4 modules, but a version 5 code with 4 modules each side is
 # 45 modules = 23 half-block rows, which cannot fit in 24 lines with a header and a
-# footer. 2 modules is the least we ever draw (phone scanners read it reliably); the
-# widget grows the zone towards 4 whenever it is given the room.
+# footer. 2 modules is what we draw normally (phone scanners read it reliably); the
+# widget grows the zone towards 4 whenever it is given the room, and shrinks it to 1 only
+# when that is what lets the whole width show (a full-block version 5 code at 80
+# columns: 39 x 2 = 78). A code is never drawn cut: narrower than that, the widget says
+# how wide the window must be instead.
 MIN_QUIET_ZONE = 2
+SQUEEZED_QUIET_ZONE = 1
 ISO_QUIET_ZONE = 4
 
 MODES = ("half", "full")
@@ -67,11 +73,13 @@ def drawn_size(modules: int, mode: str) -> Size:
 
 class QRCode(Widget):
     """QRCode(data, mode="half" | "full"). Sized to the code with the minimum quiet zone;
-    when the layout gives it more room, the quiet zone grows up to the ISO 4 modules."""
+    when the layout gives it more room, the quiet zone grows up to the ISO 4 modules.
+    Give it `max-width: 100%` so a narrow parent squeezes it rather than cutting it."""
 
     DEFAULT_CSS = """
     QRCode {
         width: auto;
+        max-width: 100%;
         height: auto;
     }
     """
@@ -102,19 +110,37 @@ class QRCode(Widget):
         return drawn_size(self.modules + 2 * MIN_QUIET_ZONE, self.mode).width
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return drawn_size(self.modules + 2 * MIN_QUIET_ZONE, self.mode).height
+        border = self.zone_for(Size(width, drawn_size(self.modules + 2 * MIN_QUIET_ZONE, self.mode).height))
+        if border is None:
+            return len(self._too_narrow(width))
+        return drawn_size(self.modules + 2 * border, self.mode).height
 
-    def quiet_zone(self) -> int:
-        """The widest quiet zone (2..4 modules) that fits the space the widget has."""
-        size = self.content_region.size if self.is_mounted else Size(0, 0)
-        for border in range(ISO_QUIET_ZONE, MIN_QUIET_ZONE, -1):
+    def zone_for(self, size: Size) -> int | None:
+        """The widest quiet zone (up to 4 modules) that fits `size`; 1 module only when
+        nothing wider fits the width; None when even that does not."""
+        for border in range(ISO_QUIET_ZONE, MIN_QUIET_ZONE - 1, -1):
             need = drawn_size(self.modules + 2 * border, self.mode)
             if need.width <= size.width and need.height <= size.height:
                 return border
-        return MIN_QUIET_ZONE
+        for border in (MIN_QUIET_ZONE, SQUEEZED_QUIET_ZONE):
+            if drawn_size(self.modules + 2 * border, self.mode).width <= size.width:
+                return border
+        return None
+
+    def quiet_zone(self) -> int | None:
+        return self.zone_for(self.content_region.size if self.is_mounted else Size(0, 0))
+
+    def _too_narrow(self, width: int) -> list[str]:
+        need = drawn_size(self.modules + 2 * SQUEEZED_QUIET_ZONE, self.mode).width
+        message = f"This QR code needs {need} columns: widen the window"
+        if self.mode == "full":
+            message += " or switch to the compact code (ctrl+f)"
+        return textwrap.wrap(message + ", or type the key instead.", max(width, 10))
 
     def _current_rows(self) -> list[str]:
         border = self.quiet_zone()
+        if border is None:
+            return self._too_narrow(self.content_region.width)
         key = (border, self.mode)
         if key != self._rows_for:
             light = [False] * (self.modules + 2 * border)
@@ -130,5 +156,6 @@ class QRCode(Widget):
         if y >= len(rows):
             return Strip.blank(width)
         text = rows[y]
-        strip = Strip([Segment(text, QR_STYLE)], len(text))
+        style = QR_STYLE if self.quiet_zone() is not None else self.rich_style
+        strip = Strip([Segment(text, style)], len(text))
         return strip.extend_cell_length(width).crop(0, width)
