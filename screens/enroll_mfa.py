@@ -124,7 +124,10 @@ class EnrollMfaScreen(BaseScreen):
             code.set_mode(mode)
             save_preferences(self.app.config, qr_mode=mode)
             self.fit_layout()
-            self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+            body = self.query_one("#body", VerticalScroll)
+            body.scroll_home(animate=False)
+            body.focus()  # the code field may now be out of view: never type blind
+            self.call_after_refresh(self.focus_code_if_in_view)
             self.status.show("Full-block QR code: pageup/pagedown scroll the page if it does not fit."
                              if mode == "full" else "Compact QR code.", "info")
 

@@ -15,7 +15,6 @@ from widgets.validators import EmailAddress
 
 
 class LoginScreen(BaseScreen):
-    STAGE = "Account"
     ERROR_FIELDS = {"invalid_credentials": "password"}
     ACTIONS = [
         Action("escape", "app.back", "Back"),

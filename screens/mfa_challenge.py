@@ -13,7 +13,6 @@ from widgets.validators import RecoveryCodeFormat, SixDigitCode
 
 
 class MfaChallengeScreen(BaseScreen):
-    STAGE = "Account"
     ACTIONS = [
         Action("escape", "app.back", "Back"),
         Action("ctrl+t", "toggle_method", "Switch method", "Use a recovery code or the app",

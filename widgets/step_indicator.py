@@ -1,4 +1,8 @@
-"""Where the user is in onboarding: Account › Email › Authenticator › License › Install."""
+"""Where the user is in onboarding: Account › Email › Authenticator › License › Install.
+
+The same bar on every onboarding screen (sign-in is not onboarding and has none). When the
+names do not all fit the width, only the current step keeps its name: ✓ › ✓ › 3 Authenticator › 4 › 5.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,10 @@ class StepIndicator(Static):
         self.stage = stage
 
     def render(self) -> Text:
+        full = self._bar(names=True)
+        return full if full.cell_len <= self.content_region.width else self._bar(names=False)
+
+    def _bar(self, *, names: bool) -> Text:
         current = STAGES.index(self.stage)
         done = self.get_component_rich_style("step-indicator--done")
         now = self.get_component_rich_style("step-indicator--current")
@@ -40,9 +48,9 @@ class StepIndicator(Static):
             if index:
                 text.append(" › ", style="dim")
             if index < current:
-                text.append(f"✓ {name}", style=done)
+                text.append(f"✓ {name}" if names else "✓", style=done)
             elif index == current:
                 text.append(f" {index + 1} {name} ", style=now)
             else:
-                text.append(f"{index + 1} {name}")
+                text.append(f"{index + 1} {name}" if names else str(index + 1))
         return text
