@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from server.models import AuditEvent, Invitation, User
 from tests.server.admin_world import API, audit_events, make_org
 from tests.server.flows import (DEFAULT_PASSWORD, bearer, enroll_mfa, login, login_with_mfa,
-                                read_invitation_code, register, register_and_verify)
+                                read_invitation_code, register_and_verify)
 from tests.server.principals import app_beside, make_principal
 from tests.server.test_seats_concurrency import start_live
 
