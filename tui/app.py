@@ -99,6 +99,7 @@ class CoditectApp(App[None]):
         self.lease_changed: Signal["LeaseStatus"] = Signal(self, "lease-changed")
         self._heartbeat_timer = None
         self._heartbeat_every: float | None = None
+        self._notice: str | None = None  # for the next screen's notice line
 
     # -- start-up ------------------------------------------------------------------------
 
@@ -169,6 +170,9 @@ class CoditectApp(App[None]):
             await self.switch_screen(screen)
         else:
             await self.push_screen(screen)
+        if self._notice and hasattr(screen, "show_notice"):
+            screen.show_notice(self._notice)
+            self._notice = None
 
     def action_back(self) -> None:
         target = BACK.get(self.step)
@@ -179,9 +183,8 @@ class CoditectApp(App[None]):
         self.go(target)
 
     def show_notices(self) -> None:
-        notice = self.session.credentials.pop_notice()
-        if notice:
-            self.notify(notice, title="Sign-in kept in a file", severity="warning", timeout=20, markup=False)
+        # On its own line on the next screen (covers nothing), once across launches.
+        self._notice = self.session.credentials.pop_notice() or self._notice
         for notice in self.session.pop_notices():
             self.notify(notice, severity="warning", timeout=15, markup=False)
 

@@ -18,6 +18,7 @@ from tui.config import AppConfig, load_preferences, read_json, save_preferences,
 SERVICE = "coditect-console"
 KEYRING_TIMEOUT_S = 3.0
 CREDENTIALS_FILE = "credentials.json"
+NOTICE_SHOWN = "credentials_notice_shown"  # preference: the file the user was told about
 
 
 class KeyringUnavailable(Exception):
@@ -111,10 +112,14 @@ class CredentialStore:
         return not self._keyring_ok
 
     def pop_notice(self) -> str | None:
-        """The fallback notice, the first time only (for the app to show once)."""
+        """The fallback notice, once: not again in this run, nor in later runs while the
+        sign-in stays in the same file (remembered in the preferences)."""
         if self.fallback_notice is None or self._notice_taken:
             return None
         self._notice_taken = True
+        if load_preferences(self.config).get(NOTICE_SHOWN) == str(self.path):
+            return None
+        save_preferences(self.config, **{NOTICE_SHOWN: str(self.path)})
         return self.fallback_notice
 
     # -- internals ----------------------------------------------------------------------

@@ -108,6 +108,9 @@ def test_failing_keyring_falls_back_to_a_private_file(config, use_backend, error
     assert notice and str(store.path) in notice and "--no-keyring" in notice
     assert store.pop_notice() is None  # shown once
     assert backend.calls == 1  # not retried after the first failure
+    later = CredentialStore(config)  # a later launch, same file
+    later.set(SCOPE, "ada@example.com", TOKEN)
+    assert later.using_file and later.pop_notice() is None
     store.delete(SCOPE, "ada@example.com")
     assert not store.path.exists()
 
