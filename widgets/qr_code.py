@@ -25,13 +25,11 @@ QR_STYLE = Style(color=DARK, bgcolor=LIGHT, bold=False, dim=False, italic=False,
 
 # The ISO quiet zone is 4 modules, but a version 5 code with 4 modules each side is
 # 45 modules = 23 half-block rows, which cannot fit in 24 lines with a header and a
-# footer. 2 modules is what we draw normally (phone scanners read it reliably); the
-# widget grows the zone towards 4 whenever it is given the room, and shrinks it to 1 only
-# when that is what lets the whole width show (a full-block version 5 code at 80
-# columns: 39 x 2 = 78). A code is never drawn cut: narrower than that, the widget says
-# how wide the window must be instead.
+# footer. 2 modules is the least we ever draw (phone scanners read it reliably); the
+# widget grows the zone towards 4 whenever it is given the room. A code is never drawn
+# cut or with less quiet zone: when the width is short (a full-block version 5 code
+# needs (37 + 4) x 2 = 82 columns), the widget says how wide the window must be instead.
 MIN_QUIET_ZONE = 2
-SQUEEZED_QUIET_ZONE = 1
 ISO_QUIET_ZONE = 4
 
 MODES = ("half", "full")
@@ -116,22 +114,21 @@ class QRCode(Widget):
         return drawn_size(self.modules + 2 * border, self.mode).height
 
     def zone_for(self, size: Size) -> int | None:
-        """The widest quiet zone (up to 4 modules) that fits `size`; 1 module only when
-        nothing wider fits the width; None when even that does not."""
+        """The widest quiet zone (2 to 4 modules) that fits `size` (the height only
+        decides between 2 and more: a tall code scrolls); None when 2 does not fit the width."""
         for border in range(ISO_QUIET_ZONE, MIN_QUIET_ZONE - 1, -1):
             need = drawn_size(self.modules + 2 * border, self.mode)
             if need.width <= size.width and need.height <= size.height:
                 return border
-        for border in (MIN_QUIET_ZONE, SQUEEZED_QUIET_ZONE):
-            if drawn_size(self.modules + 2 * border, self.mode).width <= size.width:
-                return border
+        if drawn_size(self.modules + 2 * MIN_QUIET_ZONE, self.mode).width <= size.width:
+            return MIN_QUIET_ZONE
         return None
 
     def quiet_zone(self) -> int | None:
         return self.zone_for(self.content_region.size if self.is_mounted else Size(0, 0))
 
     def _too_narrow(self, width: int) -> list[str]:
-        need = drawn_size(self.modules + 2 * SQUEEZED_QUIET_ZONE, self.mode).width
+        need = drawn_size(self.modules + 2 * MIN_QUIET_ZONE, self.mode).width
         message = f"This QR code needs {need} columns: widen the window"
         if self.mode == "full":
             message += " or switch to the compact code (ctrl+f)"

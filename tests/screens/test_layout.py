@@ -39,7 +39,7 @@ async def test_at_60x20_the_qr_comes_first_and_tab_scrolls_to_the_code(config, m
         assert body.scroll_y > 0
 
 
-async def test_full_blocks_at_80x24_show_the_whole_width_and_the_code_stays_reachable(config, make_app):
+async def test_full_blocks_need_82_columns_and_never_give_up_the_quiet_zone(config, make_app):
     app = make_app(config)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_enroll(pilot)
@@ -48,23 +48,24 @@ async def test_full_blocks_at_80x24_show_the_whole_width_and_the_code_stays_reac
         await press(pilot, "ctrl+f")
         qr, body = screen.query_one("#qr", QRCode), screen.query_one("#body")
         assert screen.query_one("#enroll").has_class("-stacked")
-        assert qr.mode == "full" and qr.quiet_zone() == 1
-        assert qr.region.right <= 80 and qr.content_region.width >= 2 * (qr.modules + 2)
-        assert screen.focused is body
-        await press(pilot, "tab")
-        code = screen.query_one("#code Input")
+        assert qr.mode == "full" and qr.quiet_zone() is None  # (37 + 2 x 2) x 2 = 82 > 80
+        shown = " ".join(qr.render_line(y).text for y in range(qr.size.height))
+        assert "needs 82 columns" in " ".join(shown.split())
+        code = screen.query_one("#code Input")  # the short page fits: the code field has the focus
         assert screen.focused is code and in_view(code, body)
 
 
-async def test_a_full_block_code_too_wide_for_the_window_is_not_drawn_cut(config, make_app):
+async def test_full_blocks_on_a_wide_terminal_show_the_whole_code_with_its_quiet_zone(config, make_app):
     app = make_app(config)
-    async with app.run_test(size=(60, 20)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await to_enroll(pilot)
         await press(pilot, "ctrl+f")
         qr = app.screen.query_one("#qr", QRCode)
-        assert qr.quiet_zone() is None
-        shown = " ".join(qr.render_line(y).text for y in range(qr.size.height))
-        assert "needs 78 columns" in " ".join(shown.split())
+        assert qr.mode == "full" and qr.quiet_zone() >= 2
+        assert qr.region.right <= 100 and qr.content_region.width >= 2 * (qr.modules + 4)
+        await press(pilot, "tab")
+        code = app.screen.query_one("#code Input")
+        assert app.screen.focused is code and in_view(code, app.screen.query_one("#body"))
 
 
 async def test_a_wrong_code_is_said_once_under_the_field(config, make_app):
