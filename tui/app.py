@@ -225,6 +225,20 @@ class CoditectApp(App[None]):
         self.advance(state)
         self.notify("Signed out.", timeout=4)
 
+    def _fatal_error(self) -> None:
+        """An exception that no worker caught ends the app. Textual would print a traceback
+        with local variables (they may hold what the user typed); log the type and stack
+        without any text instead, and leave the user one sentence."""
+        from rich.text import Text
+
+        from screens.base import log_unexpected
+
+        if self._exception is not None:
+            log_unexpected("the console", self._exception)
+        self.bell()
+        self._exit_renderables.append(Text(crash_message(self.config), style="bold"))
+        self._close_messages_no_wait()
+
     async def on_unmount(self) -> None:
         if self.session is None:
             return
@@ -289,6 +303,12 @@ class CoditectApp(App[None]):
             commands.append(("Sign out", "End this session and give back the seat", self.action_logout))
         commands.extend(screen_commands(screen or self.screen))
         return commands
+
+
+def crash_message(config: AppConfig) -> str:
+    return ("CODITECT Console stopped after an internal error. Nothing you entered was lost: "
+            "start it again and it resumes where you were. Details (no secrets) are in "
+            f"{config.data_dir / 'console.log'}.")
 
 
 def _preload(embedded: bool) -> None:
