@@ -19,13 +19,12 @@ import email
 import email.policy
 import re
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from harness import ScratchDatabase, fast_event_loop_run, machine_line, print_ratios, run_phase, start_server, stop_server
+from harness import fast_event_loop_run, machine_line, print_ratios, run_phase, served
 
 API = "/api/v1/auth"
 PASSWORD = "benchmark-tangerine-volcano-42"
@@ -94,19 +93,11 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint (default 3000)")
     parser.add_argument("--logins", type=int, default=64, help="logins to time (default 64)")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="coditect-bench-identity-"))
-    scratch = ScratchDatabase(args.database_url, tmp)
-    await scratch.create()
-    proc = None
-    try:
-        proc, url = await asyncio.to_thread(start_server, tmp / "data", scratch.url, args.workers)
-        results = await bench(url, tmp / "data" / "outbox", args.concurrency, args.requests, args.logins)
-        print(machine_line(database=scratch.kind, uvicorn_workers=args.workers, clients=args.concurrency,
+    async with served(args.database_url, args.workers, "identity") as server:
+        results = await bench(server.url, server.data_dir / "outbox", args.concurrency, args.requests, args.logins)
+        print(machine_line(database=server.database.kind, uvicorn_workers=args.workers, clients=args.concurrency,
                            requests_per_phase=args.requests))
         print_ratios(results)
-    finally:
-        stop_server(proc)
-        await scratch.drop()
 
 
 if __name__ == "__main__":

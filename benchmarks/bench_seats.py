@@ -15,13 +15,10 @@ Prints throughput and p50/p99 latency per phase and their ratios to /healthz.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import tempfile
-from pathlib import Path
 
 import httpx
 
-from harness import ScratchDatabase, fast_event_loop_run, machine_line, print_ratios, run_phase, start_server, stop_server
+from harness import fast_event_loop_run, machine_line, print_ratios, run_phase, served
 from tests.server.principals import app_beside, make_license, make_principal
 
 
@@ -56,13 +53,8 @@ async def heartbeat(client, state):
 
 async def main() -> None:
     args = parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="coditect-bench-"))
-    scratch = ScratchDatabase(args.database_url, tmp)
-    await scratch.create()
-    proc = None
-    try:
-        proc, url = await asyncio.to_thread(start_server, tmp / "data", scratch.url, args.workers)
-        app = app_beside(tmp / "data", scratch.url)
+    async with served(args.database_url, args.workers, "seats") as server:
+        app = app_beside(server.data_dir, server.database.url)
         owner = await make_principal(app)
         key = await make_license(app, "enterprise", tenant_id=owner["tenant_id"], seats=args.requests + args.clients)
         clients = [owner] + [await make_principal(app, role="member", tenant_id=owner["tenant_id"], mfa=False)
@@ -72,19 +64,16 @@ async def main() -> None:
         await app.state.runtime.close()
 
         limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=120) as client:
             # Open every connection first, so no phase pays for connection set-up.
             await run_phase(client, clients, 2 * args.clients, healthz, 200)
             results = {}
             results["GET /healthz"] = await run_phase(client, clients, args.requests, healthz, 200)
             results["POST /licenses/acquire"] = await run_phase(client, clients, args.requests, acquire, 201)
             results["PUT /licenses/heartbeat"] = await run_phase(client, clients, args.requests, heartbeat, 200)
-        print(machine_line(database=scratch.kind, uvicorn_workers=args.workers, clients=args.clients,
+        print(machine_line(database=server.database.kind, uvicorn_workers=args.workers, clients=args.clients,
                            requests_per_phase=args.requests))
         print_ratios(results)
-    finally:
-        stop_server(proc)
-        await scratch.drop()
 
 
 if __name__ == "__main__":

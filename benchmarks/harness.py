@@ -13,7 +13,10 @@ import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -92,6 +95,28 @@ class ScratchDatabase:
     async def drop(self) -> None:
         if self.pg_name:
             await self._admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+
+
+@dataclass
+class Served:
+    url: str
+    data_dir: Path
+    database: ScratchDatabase
+
+
+@asynccontextmanager
+async def served(database_url: str | None, workers: int, name: str):
+    """A scratch database and the real server on it, both gone afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"coditect-bench-{name}-"))
+    scratch = ScratchDatabase(database_url, tmp)
+    await scratch.create()
+    proc = None
+    try:
+        proc, url = await asyncio.to_thread(start_server, tmp / "data", scratch.url, workers)
+        yield Served(url=url, data_dir=tmp / "data", database=scratch)
+    finally:
+        stop_server(proc)
+        await scratch.drop()
 
 
 def percentile(ordered: list[float], p: float) -> float:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import logging
 import traceback
+from functools import partial
 from typing import Any, Awaitable, Callable
 
 from rich.text import Text
@@ -109,7 +110,7 @@ class BaseScreen(Screen):
         self._set_retry(None)
         if busy is not None:
             self.status.show(busy, "busy")
-        self.run_worker(self._run(busy, action, done, group), group=group, exclusive=True, exit_on_error=False)
+        self.run_worker(partial(self._run, busy, action, done, group), group=group, exclusive=True, exit_on_error=False)
 
     async def _run(self, busy: str, action, done, group: str) -> None:
         def again() -> None:

@@ -58,7 +58,7 @@ class InstallChoiceScreen(BaseScreen):
         self.query_one("#continue").display = False
         self.show_options(CHECKING_DOCKER)
         self.query_one(OptionList).focus()
-        self.run_worker(self._check_docker(), group="docker", exclusive=True, exit_on_error=False)
+        self.run_worker(self._check_docker, group="docker", exclusive=True, exit_on_error=False)
 
     async def _check_docker(self) -> None:
         self.show_options(await asyncio.to_thread(docker_problem))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -115,7 +116,7 @@ class CoditectApp(App[None]):
         self.start_session()
 
     def start_session(self) -> None:
-        self.run_worker(self._start(), group="start", exclusive=True, exit_on_error=False)
+        self.run_worker(self._start, group="start", exclusive=True, exit_on_error=False)
 
     async def _start(self) -> None:
         # Imports (the API client; FastAPI + SQLAlchemy for the embedded server) run off the
@@ -158,7 +159,7 @@ class CoditectApp(App[None]):
         self.go(next_step(state))
 
     def go(self, step: Step) -> None:
-        self.run_worker(self.show_step(step), group="navigate", exclusive=True, exit_on_error=False)
+        self.run_worker(partial(self.show_step, step), group="navigate", exclusive=True, exit_on_error=False)
 
     async def show_step(self, step: Step) -> None:
         """Replace the screens on the stack with the one for `step`."""
@@ -209,7 +210,7 @@ class CoditectApp(App[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_worker(self._logout(), group="logout", exclusive=True, exit_on_error=False)
+                self.run_worker(self._logout, group="logout", exclusive=True, exit_on_error=False)
 
         self.push_screen(ConfirmScreen("Sign out", "Sign out of CODITECT on this computer? "
                                        "This machine's seat is given back.", yes="Sign out"), answered)
@@ -265,7 +266,7 @@ class CoditectApp(App[None]):
             self._heartbeat_timer = self.set_interval(every, self.heartbeat, name="seat-heartbeat")
 
     def heartbeat(self) -> None:
-        self.run_worker(self._heartbeat(), group="heartbeat", exclusive=True, exit_on_error=False)
+        self.run_worker(self._heartbeat, group="heartbeat", exclusive=True, exit_on_error=False)
 
     async def _heartbeat(self) -> None:
         from tui.api import ApiError

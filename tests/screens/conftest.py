@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 
-import keyring
 import pytest
 
 from server.clock import FrozenClock
 from tests.conftest import EPOCH
-from tests.tui.conftest import MemoryKeyring
+from tests.tui.conftest import memory_keyring  # noqa: F401  (the fixture)
 from textual.widgets import Input
 from tui.app import CoditectApp
 from tui.config import AppConfig
@@ -29,12 +28,9 @@ def no_cursor_blink(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+def keyring_in_memory(memory_keyring):
+    """Every app here keeps its sign-in in an in-memory keyring (tests/tui's fixture)."""
+    return memory_keyring
 
 
 @pytest.fixture(autouse=True)

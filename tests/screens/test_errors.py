@@ -10,7 +10,7 @@ from keyring.errors import KeyringLocked
 
 from tests.conftest import free_port
 from tests.screens.conftest import app_config
-from tests.screens.driving import (EMAIL, PASSWORD, create_license_key, enroll, fill, onboard_to_license, press,
+from tests.screens.driving import (EMAIL, create_license_key, enroll, fill, onboard_to_license, press,
                                    register, save_codes_and_continue, screen_name, settle, totp, verify_from_outbox)
 from tests.screens.peers import other_machine
 from tui.credentials import CredentialStore

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import stat
 
-from tests.screens.driving import (PASSWORD, create_license_key, enroll, fill, onboard_to_license, press,
-                                   register, save_codes_and_continue, screen_name, settle, totp,
-                                   verify_from_outbox)
+from tests.screens.driving import (create_license_key, enroll, fill, press, register, save_codes_and_continue,
+                                   screen_name, settle, verify_from_outbox)
 
 
 async def test_register_verify_enroll_license_install(config, make_app, clock, home_dir):
