@@ -15,7 +15,7 @@ from server.schemas.identity import Email
 
 __all__ = [
     "TenantRole", "AdminSeat", "AdminSeatList", "AdminSession", "AdminSessionPage", "RevokedCount",
-    "AdminUser", "AdminUserPage", "UserPatch", "InvitationRequest", "InvitationResponse",
+    "UserSummary", "AdminUser", "AdminUserPage", "UserPatch", "InvitationRequest", "InvitationResponse",
     "QuotaRow", "QuotaList", "QuotaUpdate", "DefaultQuota", "AuditEventOut", "AuditPage",
     "SupportTenantSummary", "SupportTenantPage", "SupportLicense", "SupportUser", "SupportTenantDetail",
     "ADMIN_PAGE_DEFAULT", "ADMIN_PAGE_MAX",
@@ -70,13 +70,18 @@ class RevokedCount(BaseModel):
     revoked_sessions: int
 
 
-class AdminUser(BaseModel):
+class UserSummary(BaseModel):
+    """What both consoles show of a person."""
+
     id: str
     email: str
     full_name: str
     role: str
     disabled: bool
     mfa_enrolled: bool
+
+
+class AdminUser(UserSummary):
     email_verified: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -172,13 +177,8 @@ class SupportLicense(BaseModel):
     expires_at: datetime | None
 
 
-class SupportUser(BaseModel):
-    id: str
-    email: str
-    full_name: str
-    role: str
-    disabled: bool
-    mfa_enrolled: bool
+class SupportUser(UserSummary):
+    """A tenant's user as support sees it (read-only)."""
 
 
 class SupportTenantDetail(BaseModel):
