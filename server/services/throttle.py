@@ -34,6 +34,10 @@ SIGNUP_LIMIT = 10  # registrations + verification re-sends per client address an
 CODES_PER_DAY = 10  # verification mails per account and day
 INVITES_PER_HOUR, INVITES_PER_DAY = 20, 100  # per tenant
 
+# Longer than checking any password or code takes: a counted attempt younger than this may
+# still be in flight, and a correct one gives its slot back within moments.
+IN_FLIGHT = timedelta(seconds=5)
+
 FAILED_ATTEMPTS = "Too many failed attempts."
 TOO_MANY_SIGNUPS = "Too many sign-ups from this network."
 
@@ -119,6 +123,10 @@ async def _reserve(db: AsyncSession, clock, limits: list[Limit]) -> tuple[Reserv
             )
         ).scalars().all()
         if len(recent) >= limit.limit:
+            if recent[0] > now - IN_FLIGHT:
+                # Some of these may be attempts still being checked (a burst of one's own
+                # sign-ins): worth asking again in a few seconds, not in 15 minutes.
+                return None, math.ceil(IN_FLIGHT.total_seconds())
             # Allowed again once the limit-th most recent attempt leaves the window.
             return None, max(1, math.ceil((recent[-1] + limit.window - now).total_seconds()))
     rows = [AuthFailure(key=key, at=now) for key in windows]

@@ -29,6 +29,19 @@ async def test_ten_failures_lock_the_account_even_for_the_right_password(client,
     assert (await attempt(client, account["email"], DEFAULT_PASSWORD)).status_code == 200
 
 
+async def test_a_burst_still_being_checked_says_retry_in_seconds_not_minutes(client, clock, settings):
+    """Attempts younger than throttle.IN_FLIGHT may still be in flight (and given back if
+    right): Retry-After is a few seconds; once they are settled failures, the window's."""
+    account = await register_and_verify(client, settings, sign_in=False)
+    for _ in range(10):
+        assert (await attempt(client, account["email"])).status_code == 401
+    r = await attempt(client, account["email"], DEFAULT_PASSWORD)
+    assert r.status_code == 429 and r.json()["retry_after"] == 5
+    clock.advance(5)
+    r = await attempt(client, account["email"], DEFAULT_PASSWORD)
+    assert r.status_code == 429 and r.json()["retry_after"] == 895
+
+
 async def test_nine_failures_do_not_lock(client, settings):
     account = await register_and_verify(client, settings, sign_in=False)
     for _ in range(9):
