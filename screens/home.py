@@ -50,7 +50,7 @@ class HomeScreen(BaseScreen):
             yield Facts(self._account_rows(), label_width=12, id="account")
             with Vertical(id="seat-column"):
                 yield LeasePanel(self.app.session.license.status(), compact=True, id="lease")
-                yield Facts([("Used today", "…")], label_width=12, id="usage")
+                yield Facts([("Used today", "…")], label_width=13, id="usage")  # lines up with the lease panel
         yield Static("Your sessions (d revokes the highlighted one)", classes="section-title")
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         table.add_columns("Device", "From", "Last seen", "")

@@ -35,7 +35,7 @@ class LeasePanel(Facts):
 
     def __init__(self, status: LeaseStatus, *, compact: bool = False, id: str | None = None) -> None:
         """`compact`: half a screen wide (home): shorter labels, no key."""
-        super().__init__(label_width=12 if compact else 20, id=id)
+        super().__init__(label_width=13 if compact else 20, id=id)
         self.compact = compact
         self.show_status(status)
 
