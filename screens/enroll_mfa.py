@@ -100,12 +100,13 @@ class EnrollMfaScreen(BaseScreen):
         self.call_after_refresh(self.focus_code_if_in_view)
 
     def focus_code_if_in_view(self) -> None:
-        """Focus the code field when the whole page fits; otherwise keep the page focused
-        (arrows and pageup/pagedown scroll it, tab reaches the field) so the QR code is
-        seen first."""
+        """Focus the code field when it is on screen, so the code can be typed at once;
+        otherwise keep the page focused (arrows and pageup/pagedown scroll it, tab reaches
+        the field) so the QR code is seen first and nobody types blind."""
         body = self.query_one("#body", VerticalScroll)
-        if body.max_scroll_y == 0 and self.focused is body:
-            self.query_one("#code", FormField).input.focus()
+        code = self.query_one("#code", FormField).input
+        if self.focused is body and body.region.contains_region(code.region):
+            code.focus(scroll_visible=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("copy_secret", "toggle_blocks"):
