@@ -23,10 +23,13 @@ NEXT_STEPS = {
              "your PATH if needed. It arrives in the next release of this console.",
     "docker": "The Docker workspace will be an Ubuntu container you reach over SSH, with its seat "
               "taken and released per session. It arrives in the next release of this console.",
+    "later": "Nothing is installed now: your account and license are ready.",
 }
 
 
 def option_text(option: InstallOption) -> Content:
+    if option.id == "later":  # always possible: nothing to say about this machine
+        return Content.assemble((option.title, "bold"), "\n" + option.summary)
     if option.supported:
         support = ("✓ Supported on this machine", "$text-success")
     elif option.why_not == CHECKING_DOCKER:

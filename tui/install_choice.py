@@ -1,6 +1,7 @@
 """The last onboarding step: how to install CODITECT on this machine.
 
-An option this machine cannot run is offered disabled, with the reason. Docker counts as
+An option this machine cannot run is offered disabled, with the reason; "Decide later" is
+always there, so onboarding never stops at a machine that can run neither yet. Docker counts as
 supported only when its daemon answers (`docker info`, a few seconds at most: call
 docker_problem() in a worker). The installers come later; the choice is stored in the
 preferences per server and account, since two accounts may install differently.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from tui.config import AppConfig, load_preferences, save_preferences
 
-TITLES = {"macos": "macOS native", "docker": "Docker workspace"}
+TITLES = {"macos": "macOS native", "docker": "Docker workspace", "later": "Decide later"}
 CHOICES = tuple(TITLES)
 DOCKER_TIMEOUT_S = 3.0
 PREFERENCE = "install_choices"  # {"<server scope>|<user id>": choice}
@@ -66,6 +67,12 @@ def options(docker: str | None, platform: str | None = None) -> list[InstallOpti
             id="docker", title=TITLES["docker"],
             summary="An Ubuntu workspace in a container you reach over SSH; keeps CODITECT isolated from this machine.",
             supported=docker is None, why_not=docker,
+        ),
+        # Always possible, so that a machine that can run neither yet never blocks onboarding.
+        InstallOption(
+            id="later", title=TITLES["later"],
+            summary="Finish now; install later from your account screen (key i).",
+            supported=True,
         ),
     ]
 

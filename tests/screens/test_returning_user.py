@@ -127,11 +127,17 @@ async def test_docker_down_cannot_be_chosen(config, make_app, clock, docker_daem
         assert all(options.get_option_at_index(i).disabled for i in (0, 1))  # macOS (Linux here), Docker down
         text = str(options.get_option_at_index(1).prompt)
         assert "Docker is installed but not running" in text and "`" not in text
-        await press(pilot, "enter")
+        assert options.highlighted == 2  # only "Decide later" can be picked on this machine
         await press(pilot, "ctrl+n")
         assert app.screen.status.message.startswith("Pick an option with enter first")
         await press(pilot, "escape")
         assert screen_name(app) == "HomeScreen" and app.session.state().install_choice == "docker"
+        # A machine that can run neither never blocks: "Decide later" finishes the step.
+        await press(pilot, "i")
+        await press(pilot, "enter")
+        await press(pilot, "ctrl+n")
+        assert screen_name(app) == "HomeScreen" and app.session.state().install_choice == "later"
+        assert ("Install", "Decide later") in app.screen._account_rows()
 
 
 async def test_install_choice_is_per_account(config, make_app, clock):

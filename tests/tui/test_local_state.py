@@ -96,12 +96,12 @@ def _docker(tmp_path, script: str) -> str:
 
 def test_install_options_follow_what_the_machine_has(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", _path_with(tmp_path))
-    mac, docker = options(docker_problem(), platform="linux")
-    assert (mac.id, docker.id) == ("macos", "docker")
+    mac, docker, later = options(docker_problem(), platform="linux")
+    assert (mac.id, docker.id, later.id) == ("macos", "docker", "later") and later.supported
     assert not mac.supported and "macOS" in mac.why_not
     assert not docker.supported and "not installed" in docker.why_not and "`" not in docker.why_not
     monkeypatch.setenv("PATH", _path_with(tmp_path, "docker"))
-    mac, docker = options(docker_problem(), platform="darwin")
+    mac, docker, _later = options(docker_problem(), platform="darwin")
     assert mac.supported and mac.why_not is None and docker.supported and docker.why_not is None
 
 
