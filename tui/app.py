@@ -316,4 +316,6 @@ def _preload(embedded: bool) -> None:
     import tui.session  # noqa: F401
 
     if embedded:
-        import server.app  # noqa: F401
+        from tui.backend import preload_server
+
+        preload_server()

@@ -15,6 +15,11 @@ from tui.config import AppConfig, ensure_private_dir
 EMBEDDED_CLIENT = ("127.0.0.1", 0)
 
 
+def preload_server() -> None:
+    """Import the server (FastAPI, SQLAlchemy): blocking, so the app calls it in a thread."""
+    import server.app  # noqa: F401
+
+
 async def make_transport(config: AppConfig) -> httpx.AsyncBaseTransport | None:
     """An in-process transport to a started embedded server, or None for a remote API."""
     if not config.embedded:
