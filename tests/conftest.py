@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from contextlib import asynccontextmanager
 import secrets
 import socket
 import subprocess
@@ -109,12 +110,31 @@ async def app(settings):
 CLIENT_ADDR = "203.0.113.7"
 
 
+def client_for(application) -> httpx.AsyncClient:
+    """An HTTP client speaking to the real app in-process, from CLIENT_ADDR."""
+    transport = httpx.ASGITransport(app=application, client=(CLIENT_ADDR, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
 @pytest.fixture
 async def client(app):
-    """An HTTP client speaking to the real app in-process, from CLIENT_ADDR."""
-    transport = httpx.ASGITransport(app=app, client=(CLIENT_ADDR, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with client_for(app) as c:
         yield c
+
+
+@asynccontextmanager
+async def serving(settings: Settings):
+    """(app, client) on other settings than the fixtures' (e.g. an SMTP server); tables
+    emptied first, connections closed after."""
+    from server.app import create_app
+
+    application = create_app(settings)
+    await reset_database(application.state.runtime)
+    try:
+        async with client_for(application) as c:
+            yield application, c
+    finally:
+        await application.state.runtime.close()
 
 
 def free_port() -> int:

@@ -8,15 +8,13 @@ import email.policy
 import os
 import stat
 
-import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
-from server.app import create_app
 from server.models import Invitation, User
-from tests.conftest import free_port, reset_database
+from tests.conftest import free_port, serving
 from tests.server.admin_world import make_org
 from tests.server.flows import API, DEFAULT_PASSWORD, parse_verification_mail, register
 
@@ -43,36 +41,24 @@ def smtp_server():
 async def test_registration_mail_is_delivered_over_smtp(settings, smtp_server):
     controller, inbox = smtp_server
     smtp_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{controller.port}", outbox_dir=None)
-    app = create_app(smtp_settings)
-    await reset_database(app.state.runtime)
-    try:
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            assert (await register(client, "smtp.user@example.com")).status_code == 201
-            [(recipients, msg)] = inbox.messages
-            assert recipients == ["smtp.user@example.com"]
-            assert msg["Subject"] == "Your CODITECT verification code" and "CODITECT" in msg["From"]
-            code, _token = parse_verification_mail(msg.get_body(("plain",)).get_content())
-            r = await client.post(f"{API}/verify-email", json={"email": "smtp.user@example.com", "code": code})
-            assert r.status_code == 200
-            r = await client.post(f"{API}/login", json={"email": "smtp.user@example.com", "password": DEFAULT_PASSWORD})
-            assert r.status_code == 200
-    finally:
-        await app.state.runtime.close()
+    async with serving(smtp_settings) as (_app, client):
+        assert (await register(client, "smtp.user@example.com")).status_code == 201
+        [(recipients, msg)] = inbox.messages
+        assert recipients == ["smtp.user@example.com"]
+        assert msg["Subject"] == "Your CODITECT verification code" and "CODITECT" in msg["From"]
+        code, _token = parse_verification_mail(msg.get_body(("plain",)).get_content())
+        r = await client.post(f"{API}/verify-email", json={"email": "smtp.user@example.com", "code": code})
+        assert r.status_code == 200
+        r = await client.post(f"{API}/login", json={"email": "smtp.user@example.com", "password": DEFAULT_PASSWORD})
+        assert r.status_code == 200
 
 
 async def test_unreachable_smtp_server_does_not_lose_the_account(settings):
     smtp_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_dir=None)
-    app = create_app(smtp_settings)
-    await reset_database(app.state.runtime)
-    try:
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            assert (await register(client, "later@example.com")).status_code == 201
+    async with serving(smtp_settings) as (app, client):
+        assert (await register(client, "later@example.com")).status_code == 201
         async with app.state.runtime.sessionmaker() as db:
             assert (await db.execute(select(User.email))).scalars().all() == ["later@example.com"]
-    finally:
-        await app.state.runtime.close()
 
 
 async def test_outbox_mail_is_private_to_its_owner(client, settings):
@@ -85,19 +71,13 @@ async def test_outbox_mail_is_private_to_its_owner(client, settings):
 
 async def test_an_unreachable_smtp_server_does_not_fail_an_invitation(settings):
     smtp_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_dir=None)
-    app = create_app(smtp_settings)
-    await reset_database(app.state.runtime)
-    try:
+    async with serving(smtp_settings) as (app, client):
         org = await make_org(app, "alpha")
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            r = await client.post("/api/v1/admin/invitations", headers=org.admin["headers"],
-                                  json={"email": "later@example.com", "role": "member"})
+        r = await client.post("/api/v1/admin/invitations", headers=org.admin["headers"],
+                              json={"email": "later@example.com", "role": "member"})
         assert r.status_code == 201, r.text
         async with app.state.runtime.sessionmaker() as db:
             assert (await db.execute(select(Invitation.email))).scalars().all() == ["later@example.com"]
-    finally:
-        await app.state.runtime.close()
 
 
 class RecordingAuthenticator:
@@ -117,14 +97,10 @@ async def test_the_smtp_password_is_never_sent_without_tls(settings, caplog):
     controller.start()
     smtp_settings = dataclasses.replace(
         settings, smtp_url=f"smtp://mailer:s3cret-smtp-pass@127.0.0.1:{controller.port}", outbox_dir=None)
-    app = create_app(smtp_settings)
-    await reset_database(app.state.runtime)
     try:
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with serving(smtp_settings) as (_app, client):
             assert (await register(client, "plain@example.com")).status_code == 201
     finally:
-        await app.state.runtime.close()
         controller.stop()
     assert authenticator.attempts == [] and inbox.messages == []
     assert "offers no STARTTLS" in caplog.text and "s3cret-smtp-pass" not in caplog.text
