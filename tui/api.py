@@ -111,12 +111,12 @@ class ApiClient:
     # -- plumbing ---------------------------------------------------------------------
 
     async def _send(self, method: str, path: str, *, json: Any = None, auth: bool = False,
-                    access_token: str | None = None) -> httpx.Response:
+                    access_token: str | None = None, params: dict | None = None) -> httpx.Response:
         headers = {}
         if auth:
             headers["authorization"] = f"Bearer {access_token}"
         try:
-            response = await self._http.request(method, path, json=json, headers=headers)
+            response = await self._http.request(method, path, json=json, headers=headers, params=params)
         except httpx.TimeoutException:
             raise ServerUnreachable("timeout", server_name=self.server_name) from None
         except (httpx.HTTPError, OSError):
@@ -125,14 +125,22 @@ class ApiClient:
             raise error_from_response(response)
         return response
 
+    async def call(self, method: str, path: str, model: type[BaseModel] | TypeAdapter | None = None, *,
+                   body: BaseModel | None = None, params: dict | None = None):
+        """A signed-in request to `path` (under /api/v1) whose answer is validated against
+        `model`: for the clients of other API areas (tui/admin_client.py). Query `params`
+        whose value is None are left out."""
+        return await self._call(method, path, model, body=body, params=params)
+
     async def _call(self, method: str, path: str, model: type[BaseModel] | TypeAdapter | None = None, *,
-                    body: BaseModel | None = None, auth: bool = True):
+                    body: BaseModel | None = None, auth: bool = True, params: dict | None = None):
         payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
         path = API_PREFIX + path if path.startswith("/") and not path.startswith("/.") else path
+        params = {k: _param(v) for k, v in (params or {}).items() if v is not None} or None
         if auth:
-            response = await self._authed(method, path, payload)
+            response = await self._authed(method, path, payload, params)
         else:
-            response = await self._send(method, path, json=payload)
+            response = await self._send(method, path, json=payload, params=params)
         if model is None:
             return None
         try:
@@ -141,17 +149,18 @@ class ApiClient:
         except (ValueError, ValidationError):
             raise ServerUnreachable("bad_answer", response.status_code) from None
 
-    async def _authed(self, method: str, path: str, payload: Any) -> httpx.Response:
+    async def _authed(self, method: str, path: str, payload: Any, params: dict | None = None) -> httpx.Response:
         if self.tokens is None:
             raise ApiError("unauthorized", 401)
         used = self.tokens.access_token
         try:
-            return await self._send(method, path, json=payload, auth=True, access_token=used)
+            return await self._send(method, path, json=payload, auth=True, access_token=used, params=params)
         except ApiError as error:
             if error.code != "token_expired":
                 raise
         await self._refresh_after_expiry(used)
-        return await self._send(method, path, json=payload, auth=True, access_token=self.tokens.access_token)
+        return await self._send(method, path, json=payload, auth=True, access_token=self.tokens.access_token,
+                                params=params)
 
     async def _refresh_after_expiry(self, expired_access_token: str) -> None:
         # Two calls may see the same expired token; only the first refreshes, or the
@@ -318,6 +327,12 @@ def _request(model: type[BaseModel], **values) -> BaseModel:
             if name:
                 fields[name] = FIELD_WORDS[name]
         raise ApiError("validation_error", None, fields=fields) from None
+
+
+def _param(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _path_segment(value: str) -> str:
