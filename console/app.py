@@ -88,9 +88,11 @@ class CoditectApp(App[None]):
         Binding("f1", "help", "Help", id="help"),
     ]
 
-    def __init__(self, config: AppConfig, session: AccountSession | None = None) -> None:
+    def __init__(self, config: AppConfig, session: AccountSession | None = None, start: str | None = None) -> None:
         super().__init__()
         self.config = config
+        # "admin" or "support": the console to open once signed in (`coditect-console admin`).
+        self.start_target = start
         # Built in the start-up worker when not given: importing the API client, pydantic
         # and the schemas costs ~150 ms that the first frame does not need.
         self.session: AccountSession | None = session
@@ -164,7 +166,13 @@ class CoditectApp(App[None]):
     async def show_step(self, step: Step) -> None:
         """Replace the screens on the stack with the one for `step`."""
         previous, self.step = self.step, step
-        screen = _screen_for(step, previous)
+        console, words = (None, None)
+        if step is Step.HOME:
+            from tui.admin_console import start_console
+
+            console, words = start_console(self.start_target, self.session.me.role if self.session.me else None)
+            self.start_target = None
+        screen = self._support_console() if console == "support" else _screen_for(step, previous)
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         if len(self.screen_stack) == 2:
@@ -174,6 +182,45 @@ class CoditectApp(App[None]):
         if self._notice and hasattr(screen, "show_notice"):
             screen.show_notice(self._notice)
             self._notice = None
+        if words:
+            self.notify(words, severity="warning", timeout=10, markup=False)
+        if console == "admin":
+            self.open_admin_console()
+
+    # -- the consoles ----------------------------------------------------------------------------
+
+    def _support_console(self) -> Screen:
+        from screens.support_search import SupportSearchScreen
+
+        return SupportSearchScreen(self.session.api, self.session.me)
+
+    def open_admin_console(self) -> None:
+        """From home (a), the palette or `coditect-console admin`: owners and admins only."""
+        from screens.admin_console import AdminConsoleScreen
+        from tui.admin_console import can_administer
+
+        me = self.session.me if self.session else None
+        if me is None or not can_administer(me.role):
+            self.notify("The admin console is for owners and admins of an organization.", severity="warning",
+                        timeout=8, markup=False)
+            return
+        if not isinstance(self.screen, AdminConsoleScreen):
+            self.push_screen(AdminConsoleScreen(self.session.api, me))
+
+    def signed_out_elsewhere(self, message: str) -> None:
+        """The server ended this sign-in (revoked here or elsewhere, disabled): forget it and
+        start over at sign-in, saying why."""
+        self.run_worker(partial(self._signed_out, message), group="logout", exclusive=True, exit_on_error=False)
+
+    async def _signed_out(self, message: str) -> None:
+        try:
+            await self.session.logout()
+        except Exception as error:  # signing out locally always finishes
+            from tui.errors import log_unexpected
+
+            log_unexpected("signing out", error)
+        self.advance(self.session.state())
+        self.notify(message, severity="warning", timeout=10, markup=False)
 
     def action_back(self) -> None:
         target = BACK.get(self.step)
@@ -301,7 +348,12 @@ class CoditectApp(App[None]):
             commands.append(("Show the latest email", "Open the newest message in the embedded outbox",
                              self.action_open_outbox))
         if signed_in:
+            from tui.admin_console import can_administer
+
             commands.append(("Sign out", "End this session and give back the seat", self.action_logout))
+            if can_administer(self.session.me.role) and getattr(screen or self.screen, "me", None) is None:
+                commands.append(("Admin console", "Sessions, seats, users, quotas and audit of your organization",
+                                 self.open_admin_console))
         commands.extend(screen_commands(screen or self.screen))
         return commands
 

@@ -13,14 +13,12 @@ from screens.base import BaseScreen
 from screens.confirm import ConfirmScreen
 from screens.regenerate_codes import RegenerateCodesScreen
 from screens.actions import Action, bindings
+from tui.admin_console import can_administer
 from tui.install_choice import TITLES
 from tui.license_client import LeaseStatus
 from tui.onboarding import Step
 from widgets.facts import Facts
 from widgets.lease_panel import LeasePanel
-
-ADMIN_ROLES = ("owner", "admin")
-
 
 def _when(moment) -> str:
     return moment.strftime("%b %d %H:%M") if moment else "—"
@@ -36,6 +34,8 @@ class HomeScreen(BaseScreen):
         Action("k", "activate_key", "Key", "Activate a license key",
                "Enter a key you received; this machine's seat moves to it"),
         Action("i", "install_choice", "Install", "Change the install choice", "macOS native or Docker workspace"),
+        Action("a", "admin_console", "Admin", "Open the admin console",
+               "Sessions, seats, users, quotas and audit of your organization (owners and admins)"),
         Action("l", "app.logout", "Sign out"),
         Action("r", "reload", "Refresh", "Refresh", "Load your account, seat and sessions again", show=False),
     ]
@@ -55,8 +55,8 @@ class HomeScreen(BaseScreen):
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         table.add_columns("Device", "From", "Last seen", "")
         yield table
-        if me and me.role in ADMIN_ROLES:
-            yield Button("Admin console — coming in a later release", id="admin", disabled=True, compact=True)
+        if me and can_administer(me.role):
+            yield Button("Admin console (a)", id="admin", compact=True)
 
     def _account_rows(self) -> list[tuple[str, str]]:
         me = self.app.session.me
@@ -111,6 +111,9 @@ class HomeScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "take_seat":
             return not self.app.session.license.status().has_seat
+        if action == "admin_console":
+            me = self.app.session.me
+            return bool(me and can_administer(me.role))
         return super().check_action(action, parameters)
 
     # -- actions ------------------------------------------------------------------------
@@ -159,6 +162,13 @@ class HomeScreen(BaseScreen):
                 self.status.show(status.describe(), "error")
 
         self.call("Taking a seat for this machine…", self.app.session.acquire_seat, taken)
+
+    def action_admin_console(self) -> None:
+        self.app.open_admin_console()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "admin":
+            self.app.open_admin_console()
 
     def action_install_choice(self) -> None:
         self.app.go(Step.INSTALL_CHOICE)
