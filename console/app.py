@@ -158,7 +158,10 @@ class CoditectApp(App[None]):
         state = state or self.session.state()
         self.show_notices()
         self.sync_heartbeat()
-        self.go(next_step(state))
+        step = next_step(state)
+        if self.start_target and step in (Step.LICENSE, Step.INSTALL_CHOICE):
+            step = Step.HOME  # `coditect-console admin` needs no seat on this machine
+        self.go(step)
 
     def go(self, step: Step) -> None:
         self.run_worker(partial(self.show_step, step), group="navigate", exclusive=True, exit_on_error=False)

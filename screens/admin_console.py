@@ -21,17 +21,17 @@ PANEL_IDS = ["sessions", "seats", "users", "invitations", "quotas", "audit"]
 WRITE_ACTIONS = [
     Action("d", "revoke_session", "Revoke", "Revoke the highlighted session",
            "Signs that device out at once; its seats end"),
-    Action("D", "revoke_user_sessions", "Revoke all", "Revoke all sessions of that user",
+    Action("D", "revoke_user_sessions", "All of user", "Revoke all sessions of that user",
            "Every device of the highlighted session's (or user's) owner is signed out"),
     Action("f", "release_seat", "Release", "Force-release the highlighted seat",
            "The seat is free for someone else; that machine must take one again"),
     Action("o", "change_role", "Role", "Change the highlighted user's role", "member, admin or (owners only) owner"),
     Action("x", "toggle_disabled", "Disable", "Disable or enable the highlighted user",
            "Disabling ends every session and seat of theirs"),
-    Action("m", "reset_mfa", "Reset 2FA", "Reset the highlighted user's second factor",
+    Action("m", "reset_mfa", "2FA", "Reset the highlighted user's second factor",
            "They set up a new authenticator at their next sign-in"),
     Action("i", "invite", "Invite", "Invite someone by email", "A code is mailed to them; it works once, 7 days"),
-    Action("c", "cancel_invitation", "Cancel invite", "Cancel the highlighted invitation"),
+    Action("c", "cancel_invitation", "Cancel", "Cancel the highlighted invitation"),
     Action("e", "edit_quota", "Edit limit", "Edit the highlighted user's daily limit", "Effective at once"),
     Action("E", "edit_default_quota", "Default", "Edit the organization's default daily limit",
            "Applies to everyone without their own limit"),
@@ -66,7 +66,7 @@ class AdminConsoleScreen(ConsoleFrame):
     def banner(self) -> Text:
         banner = Text(f"ADMIN [RW] · {self.me.tenant_name} · you are {self.me.role} · ", no_wrap=True,
                       overflow="ellipsis")
-        banner.append("refreshes every 5 s · times UTC", style="dim")
+        banner.append("auto-refresh 5 s · UTC", style="dim")
         return banner
 
     # -- overview -----------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def read_actions(panel_ids: list[str]) -> list[Action]:
     actions = [
         Action("slash", "filter", "Filter", "Filter this list",
                "Type to filter (debounced); enter returns to the list, escape clears the filter"),
-        Action("r", "refresh", "Refresh", "Refresh this panel", "Rows change in place; the cursor stays"),
+        Action("r", "refresh", "Refresh", "Refresh this panel", "Rows change in place; the cursor stays", show=False),
         Action("n", "next_page", "Next", "Next page", "Also: move down past the last row"),
         Action("p", "previous_page", "Prev", "Previous page", "Also: move up past the first row", show=False),
         Action("enter", "details", "Details", "Details of the highlighted row", show=False),
@@ -67,6 +67,7 @@ class ConsoleFrame(Screen):
     }
     ConsoleFrame TabPane {
         padding: 0;
+        height: 1fr;
     }
     ConsoleFrame ContentSwitcher {
         height: 1fr;
@@ -109,7 +110,7 @@ class ConsoleFrame(Screen):
             for number, panel in enumerate(self.panels, start=2):
                 with TabPane(f"{number} {panel.title}", id=panel.id):
                     yield PagedTable(panel.title, panel.columns, panel.row_of, panel.fetch, empty=panel.empty,
-                                     filter_hint=panel.filter_hint, id=f"list-{panel.id}")
+                                     filter_hint=panel.filter_hint, load_on_mount=False, id=f"list-{panel.id}")
         yield StatusLine(id="status")
         yield Footer(compact=True)
 
@@ -131,8 +132,13 @@ class ConsoleFrame(Screen):
 
     @property
     def active_table(self) -> PagedTable | None:
-        panel = self.panel_id
-        return self.query_one("#recent" if panel == "overview" else f"#list-{panel}", PagedTable)
+        from textual.css.query import NoMatches
+
+        try:
+            panel = self.panel_id
+            return self.query_one("#recent" if panel == "overview" else f"#list-{panel}", PagedTable)
+        except NoMatches:  # not composed yet
+            return None
 
     def table(self, panel_id: str) -> PagedTable:
         return self.query_one(f"#list-{panel_id}", PagedTable)
@@ -193,6 +199,9 @@ class ConsoleFrame(Screen):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        table = self.active_table
+        if table is not None:
+            table.load_if_new()
         self.refresh_bindings()
 
     def action_filter(self) -> None:

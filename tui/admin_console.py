@@ -144,14 +144,14 @@ def session_state(session) -> Text:
     if session.active:
         return Text("this session" if getattr(session, "current", False) else "live", style="bold")
     if session.revoked_at is not None:
-        return Text(f"ended ({(session.revoked_reason or 'revoked').replace('_', ' ')})", style="dim")
+        return Text(f"ended: {(session.revoked_reason or 'revoked').replace('_', ' ')}", style="dim")
     return Text("expired", style="dim")
 
 
 SESSION_COLUMNS = [
-    Column("user", "User", 24), Column("device", "Device", 18), Column("state", "State", 12),
-    Column("last_seen", "Last seen", 16, 2), Column("addr", "Client address", 15, 3),
-    Column("started", "Started", 16, 4), Column("mfa", "Second factor", 13, 5),
+    Column("user", "User", 24), Column("device", "Device", 18), Column("state", "State", 14, 2),
+    Column("last_seen", "Last seen", 16, 3), Column("addr", "Client address", 15, 4),
+    Column("started", "Started", 16, 5), Column("mfa", "Second factor", 13, 6),
 ]
 
 
@@ -206,14 +206,14 @@ def invitation_row(inv) -> Row:
 
 
 QUOTA_COLUMNS = [
-    Column("email", "User", 26), Column("bar", "Today / limit", 24), Column("limit", "Limit", 14, 2),
+    Column("email", "User", 26), Column("bar", "Today / limit", 24), Column("limit", "Limit", 15, 2),
 ]
 
 
 def quota_row(row) -> Row:
-    source = "own limit" if row.override is not None else "default"
+    source = "own" if row.override is not None else "default"
     return Row(row.user_id, {"email": text(row.email), "bar": quota_bar(row.used_today, row.effective_limit),
-                             "limit": Text(f"{row.effective_limit} ({source})")})
+                             "limit": Text(f"{row.effective_limit} {source}")})
 
 
 AUDIT_COLUMNS = [

@@ -104,8 +104,9 @@ class PagedTable(Vertical):
 
     def __init__(self, title: str, columns: list[ac.Column], row_of: Callable[[Any], ac.Row],
                  fetch: Callable, *, empty: str, filter_hint: str, page_size: int = ac.PAGE_SIZE,
-                 id: str | None = None) -> None:
+                 load_on_mount: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.load_on_mount = load_on_mount
         self.title_text = title
         self.columns = columns
         self.row_of = row_of
@@ -150,7 +151,17 @@ class PagedTable(Vertical):
 
     def on_mount(self) -> None:
         self._set_columns(self._fit())
-        self.load()
+        if self.load_on_mount:
+            self.load()
+
+    @property
+    def loaded_once(self) -> bool:
+        return self._loaded_once
+
+    def load_if_new(self) -> None:
+        """Shown for the first time (a tab opened): load now, not before (hidden lists cost nothing)."""
+        if not self._loaded_once and not self._loading:
+            self.load()
 
     # -- what the keys call -----------------------------------------------------------------
 

@@ -1,0 +1,99 @@
+"""A seeded world for the console tests: `server seed-demo` data (small: 3 tenants x 10
+users x 2000 sessions) made once per test module with the frozen clock, copied into each
+test's data dir (SQLite file and keys), plus hostile names: Textual markup, very long
+strings, emoji and right-to-left text. Sign-in goes through the real AccountSession."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from server.clock import FrozenClock
+from server.commands.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, SUPPORT_EMAIL
+from tests.conftest import EPOCH
+from tests.screens.conftest import app_config
+from tests.screens.driving import settle, totp
+
+MARKUP_NAME = "[bold red]Mallory[/] [link=https://x.example]click[/link]"
+HOSTILE_DEVICE = "[red]evil[/red] 🚀 مرحبا بالعالم " + "w" * 300
+HOSTILE_EMAIL_LOCAL = "mallory"
+
+
+def seed(data_dir: Path) -> dict:
+    """Seed-demo into data_dir/embedded.db -> names the tests need."""
+    from server.commands.seed import seed_demo
+    from server.config import Settings
+
+    settings = Settings(data_dir=data_dir, clock=FrozenClock(EPOCH), argon2_time_cost=1, argon2_memory_kib=8192)
+    args = argparse.Namespace(tenants=3, users_per_tenant=10, sessions=2000, force=False)
+    assert asyncio.run(seed_demo(settings, args)) == 0
+    db = sqlite3.connect(data_dir / "embedded.db")
+    try:
+        (tenant_id, admin_email), = db.execute(
+            "SELECT tenant_id, email FROM users WHERE email LIKE 'admin@%' AND role = 'owner'")
+        # A member with hostile text: name, email and every one of their devices.
+        member_id, member_email = db.execute(
+            "SELECT u.id, u.email FROM users u WHERE u.tenant_id = ? AND u.role = 'member' AND NOT u.disabled "
+            "AND u.email_verified_at IS NOT NULL AND EXISTS (SELECT 1 FROM login_sessions s WHERE s.user_id = u.id "
+            "AND s.revoked_at IS NULL) ORDER BY u.email LIMIT 1", (tenant_id,)).fetchone()
+        domain = member_email.split("@", 1)[1]
+        member_email = f"{HOSTILE_EMAIL_LOCAL}@{domain}"
+        db.execute("UPDATE users SET full_name = ?, email = ? WHERE id = ?", (MARKUP_NAME, member_email, member_id))
+        db.execute("UPDATE login_sessions SET device_name = ? WHERE user_id = ?", (HOSTILE_DEVICE, member_id))
+        db.execute("UPDATE seats SET device_name = ? WHERE user_id = ?", (HOSTILE_DEVICE, member_id))
+        other_tenant, = db.execute("SELECT id FROM tenants WHERE id != ? AND NOT is_staff LIMIT 1",
+                                   (tenant_id,)).fetchone()
+        tenant_name, = db.execute("SELECT name FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
+        db.commit()
+    finally:
+        db.close()
+    return {"tenant_id": tenant_id, "tenant_name": tenant_name, "admin": admin_email, "member_id": member_id,
+            "member": member_email, "other_tenant": other_tenant, "support": SUPPORT_EMAIL}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> dict:
+    data = tmp_path_factory.mktemp("seeded") / "data"
+    names = seed(data)
+    names["dir"] = data
+    return names
+
+
+@pytest.fixture
+def world(seeded, tmp_path) -> dict:
+    """A fresh copy of the seeded data dir for this test (every test may change it)."""
+    data = tmp_path / "data"
+    shutil.copytree(seeded["dir"], data)
+    return {**seeded, "data": data}
+
+
+def console_app(world, clock, make_app, start: str | None = "admin", data: Path | None = None, config_dir=None):
+    config = app_config(data or world["data"], config_dir or (world["data"].parent / "config"), clock)
+    app = make_app(config)
+    app.start_target = start
+    return app
+
+
+async def sign_in(pilot, clock, email: str) -> None:
+    """Password then authenticator code, through the session (as the sign-in screens do);
+    then the app decides where to go."""
+    app = pilot.app
+    await settle(pilot)
+    assert await app.session.login(email, DEMO_PASSWORD) == "mfa"
+    await app.session.mfa(code=totp(DEMO_TOTP_SECRET, clock))
+    clock.advance(30)
+    app.advance()
+    await settle(pilot)
+
+
+def db_rows(world, sql: str, *params) -> list[tuple]:
+    db = sqlite3.connect(world["data"] / "embedded.db")
+    try:
+        return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
