@@ -46,6 +46,21 @@ def seed(data_dir: Path) -> dict:
         db.execute("UPDATE users SET full_name = ?, email = ? WHERE id = ?", (MARKUP_NAME, member_email, member_id))
         db.execute("UPDATE login_sessions SET device_name = ? WHERE user_id = ?", (HOSTILE_DEVICE, member_id))
         db.execute("UPDATE seats SET device_name = ? WHERE user_id = ?", (HOSTILE_DEVICE, member_id))
+        # A member who signs in with the demo authenticator (same sealed secret as the owner's)
+        # and one without any second factor (signs in with the password alone).
+        sealed, enrolled = db.execute("SELECT totp_secret_enc, totp_enrolled_at FROM users WHERE email = ?",
+                                      (admin_email,)).fetchone()
+        rows = db.execute(
+            "SELECT id, email, totp_enrolled_at FROM users WHERE tenant_id = ? AND role = 'member' AND NOT disabled "
+            "AND email_verified_at IS NOT NULL AND id != ? ORDER BY email", (tenant_id, member_id)).fetchall()
+        totp_member = next(r for r in rows if r[2] is not None)
+        plain_member = next(r for r in rows if r[2] is None)
+        db.execute("UPDATE users SET totp_secret_enc = ?, totp_enrolled_at = ? WHERE id = ?",
+                   (sealed, enrolled, totp_member[0]))
+        # Fixed license keys: snapshots show them.
+        for number, (lic_id, tier) in enumerate(db.execute("SELECT id, tier FROM licenses ORDER BY tier, id").fetchall()):
+            db.execute("UPDATE licenses SET key = ? WHERE id = ?",
+                       (f"CODITECT-{tier.upper()}-TEST-{number:04d}-FIXD-KEYS", lic_id))
         other_tenant, = db.execute("SELECT id FROM tenants WHERE id != ? AND NOT is_staff LIMIT 1",
                                    (tenant_id,)).fetchone()
         tenant_name, = db.execute("SELECT name FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
@@ -53,7 +68,8 @@ def seed(data_dir: Path) -> dict:
     finally:
         db.close()
     return {"tenant_id": tenant_id, "tenant_name": tenant_name, "admin": admin_email, "member_id": member_id,
-            "member": member_email, "other_tenant": other_tenant, "support": SUPPORT_EMAIL}
+            "member": member_email, "other_tenant": other_tenant, "support": SUPPORT_EMAIL,
+            "totp_member": totp_member[1], "plain_member": plain_member[1], "plain_member_id": plain_member[0]}
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +105,17 @@ async def sign_in(pilot, clock, email: str) -> None:
     clock.advance(30)
     app.advance()
     await settle(pilot)
+
+
+async def other_client(app, email: str):
+    """Someone else signing in on the same server (password only: an account without a
+    second factor) -> their ApiClient."""
+    from tui.api import ApiClient
+
+    client = ApiClient(app.config.base_url, app.session.transport)
+    result = await client.login(email, DEMO_PASSWORD, "their laptop")
+    assert not result.mfa_required
+    return client
 
 
 def db_rows(world, sql: str, *params) -> list[tuple]:
