@@ -28,14 +28,15 @@ class SupportTenantScreen(ConsoleFrame):
         self.data = SupportTenantData(detail)
         super().__init__(self.data.panels())
         self.sub_title = detail.name
+        self._viewed_once = False
 
     def banner(self) -> Text:
         return Text(f"{ac.SUPPORT_BANNER} · {self.data.detail.name}", no_wrap=False)
 
     def on_mount(self) -> None:
+        # Textual then runs ConsoleFrame.on_mount too (handlers run for each class).
         self.query_one("#console-banner").add_class("-support")
         self.show_overview(self.data.detail)
-        super().on_mount()
 
     async def fetch_overview(self):
         """r on the overview: open the customer again (the server records that view too)."""
@@ -52,8 +53,8 @@ class SupportTenantScreen(ConsoleFrame):
 
     def load_overview(self) -> None:
         # The first view came with the screen (opening it was the recorded view).
-        if getattr(self, "_opened", False):
+        if self._viewed_once:
             super().load_overview()
         else:
-            self._opened = True
+            self._viewed_once = True
             self.query_one("#recent").reload()
