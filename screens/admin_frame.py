@@ -98,8 +98,9 @@ class ConsoleFrame(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(self.banner(), id="console-banner")
-        with TabbedContent(id="panels", initial="overview"):
-            with TabPane("1 Overview", id="overview"):
+        # Pane ids are "pane-<panel>": bare ids like #sessions are styled elsewhere (home).
+        with TabbedContent(id="panels", initial="pane-overview"):
+            with TabPane("1 Overview", id="pane-overview"):
                 with VerticalScroll(id="overview-scroll"):
                     yield Facts([], label_width=15, id="overview-facts")
                     yield Static("Licenses", classes="section")
@@ -108,7 +109,7 @@ class ConsoleFrame(Screen):
                                  empty="No events recorded yet.", filter_hint="/ filter the latest events",
                                  id="recent")
             for number, panel in enumerate(self.panels, start=2):
-                with TabPane(f"{number} {panel.title}", id=panel.id):
+                with TabPane(f"{number} {panel.title}", id=f"pane-{panel.id}"):
                     yield PagedTable(panel.title, panel.columns, panel.row_of, panel.fetch, empty=panel.empty,
                                      filter_hint=panel.filter_hint, load_on_mount=False, id=f"list-{panel.id}")
         yield StatusLine(id="status")
@@ -128,7 +129,7 @@ class ConsoleFrame(Screen):
 
     @property
     def panel_id(self) -> str:
-        return self.query_one(TabbedContent).active or "overview"
+        return (self.query_one(TabbedContent).active or "pane-overview").removeprefix("pane-")
 
     @property
     def active_table(self) -> PagedTable | None:
@@ -193,7 +194,7 @@ class ConsoleFrame(Screen):
         return True
 
     def action_panel(self, panel_id: str) -> None:
-        self.query_one(TabbedContent).active = panel_id
+        self.query_one(TabbedContent).active = f"pane-{panel_id}"
         self.active_table.focus_table()
         self.refresh_bindings()
 

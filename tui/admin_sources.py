@@ -103,6 +103,10 @@ class AdminData:
         ]
 
 
+# Support sees no sign-in times nor verification (GET /support/tenants/{id} does not say).
+SUPPORT_USER_COLUMNS = [c for c in ac.USER_COLUMNS if c.key not in ("verified", "last_login")]
+
+
 class SupportTenantData:
     """One customer as support sees it: the panels page over the single detail answer."""
 
@@ -120,7 +124,7 @@ class SupportTenantData:
 
     def panels(self) -> list[Panel]:
         return [
-            Panel("users", "Users", ac.USER_COLUMNS, ac.user_row, self.users,
+            Panel("users", "Users", SUPPORT_USER_COLUMNS, ac.user_row, self.users,
                   "This customer has no users.", "/ filter by email, name or role", sortable=True),
             Panel("audit", "Audit", ac.AUDIT_COLUMNS, ac.audit_row, self.audit,
                   "No events recorded for this customer.", "/ filter by action or a user's email"),
