@@ -14,6 +14,7 @@ The keys live on the screen (its ACTIONS); this widget offers the methods they c
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 from rich.text import Text
@@ -218,7 +219,7 @@ class PagedTable(Vertical):
         self._show_title()
         if not self._loaded_once:
             self.table.loading = True
-        self.run_worker(self._fetch(request), group=f"page-{self.id}", exclusive=True, exit_on_error=False)
+        self.run_worker(partial(self._fetch, request), group=f"page-{self.id}", exclusive=True, exit_on_error=False)
 
     async def _fetch(self, request: ac.Request) -> None:
         try:
