@@ -54,7 +54,7 @@ async def test_server_text_is_never_markup_and_other_devices_can_be_revoked(conf
         await press(pilot, "d")
         await press(pilot, "y")
         left = cells(app.screen.query_one("#sessions", DataTable))
-        assert len(left) == 1 and left[0][3] == "this computer"
+        assert len(left) == 1 and left[0][4] == "this computer"
 
         # This computer's own session is ended with "sign out", not "revoke".
         app.screen.query_one("#sessions", DataTable).move_cursor(row=0)
