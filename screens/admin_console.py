@@ -244,6 +244,3 @@ class AdminConsoleScreen(ConsoleFrame):
 
     def _signed_out_here(self, _result=None) -> None:
         self.app.signed_out_elsewhere("You revoked this console's own session: you are signed out.")
-
-    def leave(self) -> None:
-        self.app.pop_screen()

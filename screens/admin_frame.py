@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 
-from screens.actions import Action, bindings
+from screens.actions import Action
 from tui import admin_console as ac
 from tui.admin_client import Page
 from tui.admin_sources import Panel

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Static
 
 from screens.actions import Action, bindings
 from tui import admin_console as ac
@@ -136,6 +136,3 @@ class SupportSearchScreen(Screen):
             return
         self.status.clear()
         await self.app.push_screen(SupportTenantScreen(self.client, detail))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.tenants.focus_table()

@@ -144,6 +144,13 @@ async def test_role_disable_enable_reset_second_factor_and_refusals_in_words(app
         assert row()[1] == "admin"
         assert users.table.cursor_row == users.table.get_row_index(member.id)
 
+        await press(pilot, "s")  # sort this page by the first column: the cursor stays on its row
+        assert "sorted by Email" in app.screen.status.message
+        assert users.highlighted().id == member.id
+        await press(pilot, "f1")
+        assert screen_name(app) == "HelpScreen"
+        await press(pilot, "escape")
+
         await press(pilot, "x", "y")
         assert row()[2] == "disabled"
         await press(pilot, "x", "y")
