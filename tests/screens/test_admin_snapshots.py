@@ -10,6 +10,18 @@ from tests.screens.admin_world import console_app, seeded, sign_in, world  # noq
 from tests.screens.driving import press, settle
 
 
+async def loaded(pilot) -> None:
+    """Until no list of the screen is loading (a busy machine may need a moment)."""
+    from widgets.paged_table import PagedTable
+
+    for _ in range(200):
+        await settle(pilot)
+        if not any(t.loading_now for t in pilot.app.screen.query(PagedTable)):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the lists never finished loading")
+
+
 @pytest.fixture
 def snap_console(snap_compare, world, clock, make_app):
     def run(email_key: str, keys: tuple[str, ...] = (), size=(80, 24), start="admin") -> bool:
@@ -17,9 +29,10 @@ def snap_console(snap_compare, world, clock, make_app):
 
         async def run_before(pilot):
             await sign_in(pilot, clock, world[email_key])
+            await loaded(pilot)
             for key in keys:
                 await press(pilot, key)
-            await settle(pilot)
+                await loaded(pilot)
 
         return snap_compare(app, run_before=run_before, terminal_size=size)
 
