@@ -208,9 +208,9 @@ def test_over_real_http(live_server, tmp_path, database_url):
 
     server = live_server()
     pyz = tmp_path / "coditect.pyz"
-    subprocess.run([sys.executable, "-m", "tui.cli", "server", "build-release", str(pyz)], check=True,
+    subprocess.run([sys.executable, "-m", "console.cli", "server", "build-release", str(pyz)], check=True,
                    capture_output=True)
-    subprocess.run([sys.executable, "-m", "tui.cli", "server", "publish-release", str(pyz), "--platform", "macos",
+    subprocess.run([sys.executable, "-m", "console.cli", "server", "publish-release", str(pyz), "--platform", "macos",
                     "--arch", "x86_64", "--database-url", database_url, "--data-dir", str(tmp_path / "live")],
                    check=True, capture_output=True)
     home = tmp_path / "home"
