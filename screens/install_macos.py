@@ -30,7 +30,11 @@ async def _attempt(action):
 
 
 class InstallMacosScreen(BaseScreen):
-    STAGE = None
+    DEFAULT_CSS = """
+    InstallMacosScreen #progress, InstallMacosScreen #result, InstallMacosScreen #install-note {
+        margin-top: 1;
+    }
+    """
     ACTIONS = [
         Action("i", "install", "Install", "Install the coditect command", "Download, verify and install it"),
         Action("u", "uninstall", "Uninstall", "Uninstall the coditect command", "Undo exactly what was installed"),
@@ -46,7 +50,7 @@ class InstallMacosScreen(BaseScreen):
         yield Facts([("Release", "…"), ("Installed", "…")], label_width=12, id="release")
         yield ProgressBar(total=100, show_eta=False, id="progress")
         yield Static("", id="result", markup=False)
-        yield Static(NOTE, classes="hint", markup=False)
+        yield Static(NOTE, classes="hint", id="install-note", markup=False)
 
     def on_mount(self) -> None:
         self.flow = MacInstall(self.app.session, this_machine(self.app))
