@@ -82,8 +82,8 @@ async def console_figures(data_dir: Path, admin: str, api_url: str) -> tuple[dic
     figures: dict = {}
     async with app.run_test(size=(120, 40)) as pilot:
         await until(lambda: app.session is not None and app.session.started, 60)
-        assert await app.session.login(admin, DEMO_PASSWORD) == "mfa"
-        await app.session.mfa(code=pyotp.TOTP(DEMO_TOTP_SECRET).now())
+        assert (await app.session.sign_in.login(admin, DEMO_PASSWORD)).needs_second_factor
+        await app.session.sign_in.second_factor(code=pyotp.TOTP(DEMO_TOTP_SECRET).now())
         app.advance()
         try:
             await until(lambda: type(app.screen).__name__ == "AdminConsoleScreen", 60)
@@ -213,9 +213,9 @@ async def measure(scratch: Path, data_dir: Path, admin: str, api_url: str) -> No
     other = CoditectApp(config)
     async with other.run_test(size=(120, 40)):
         await until(lambda: other.session is not None and other.session.started, 60)
-        assert await other.session.login(admin, DEMO_PASSWORD) == "mfa"
+        assert (await other.session.sign_in.login(admin, DEMO_PASSWORD)).needs_second_factor
         await asyncio.sleep(30 - time.time() % 30 + 0.5)  # a fresh TOTP step (codes are single use)
-        await other.session.mfa(code=pyotp.TOTP(DEMO_TOTP_SECRET).now())
+        await other.session.sign_in.second_factor(code=pyotp.TOTP(DEMO_TOTP_SECRET).now())
         naive = await naive_figures(other, other.session.api)
     print("\nNaive DataTable of the whole tenant:")
     for name, value in naive.items():

@@ -297,7 +297,7 @@ class ConsoleFrame(Screen):
             done(result)
 
     def api_failed(self, error: ApiError) -> None:
-        from tui.session import SIGNED_OUT_CODES
+        from tui.errors import SIGNED_OUT_CODES
 
         if error.code in SIGNED_OUT_CODES:
             self.app.signed_out_elsewhere(error.message)

@@ -13,8 +13,7 @@ from screens.base import BaseScreen
 from screens.confirm import ConfirmScreen
 from screens.regenerate_codes import RegenerateCodesScreen
 from screens.actions import Action, bindings
-from tui.admin_console import can_administer
-from tui.install_choice import TITLES
+from tui import home_view
 from tui.license_client import LeaseStatus
 from tui.onboarding import Step
 from widgets.facts import Facts
@@ -46,7 +45,7 @@ class HomeScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         me = self.app.session.me
-        yield Static(Text(f"{me.full_name} · {me.tenant_name}" if me else "Your account"), classes="screen-title")
+        yield Static(Text(home_view.title(me)), classes="screen-title")
         with Horizontal(id="home-panels"):
             yield Facts(self._account_rows(), label_width=12, id="account")
             with Vertical(id="seat-column"):
@@ -56,25 +55,12 @@ class HomeScreen(BaseScreen):
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         table.add_columns("Device", "From", "Signed in", "Last seen", "")
         yield table
-        if me and can_administer(me.role):
+        if home_view.can_administer(me):
             yield Button("Admin console (a)", id="admin", compact=True)
 
     def _account_rows(self) -> list[tuple[str, str]]:
-        me = self.app.session.me
-        if me is None:
-            return []
-        choice = TITLES.get(self.app.session.state().install_choice, "not chosen")
-        if "recovery" in me.amr:
-            method = "password + recovery code"
-        else:
-            method = "password + authenticator" if me.mfa_enrolled else "password only"
-        return [
-            ("Email", me.email),
-            ("Organization", me.tenant_name),
-            ("Role", me.role),
-            ("Sign-in", method),
-            ("Install", choice),
-        ]
+        session = self.app.session
+        return home_view.account_rows(session.me, session.state().install_choice)
 
     def on_mount(self) -> None:
         self.app.lease_changed.subscribe(self, self.show_lease)
@@ -115,7 +101,7 @@ class HomeScreen(BaseScreen):
             return not self.app.session.license.status().has_seat
         if action == "admin_console":
             me = self.app.session.me
-            return bool(me and can_administer(me.role))
+            return home_view.can_administer(me)
         return super().check_action(action, parameters)
 
     # -- actions ------------------------------------------------------------------------
@@ -146,10 +132,10 @@ class HomeScreen(BaseScreen):
         self.app.push_screen(ConfirmScreen("Revoke session", question, yes="Revoke"), answered)
 
     def action_new_codes(self) -> None:
-        def entered(proof: dict[str, str] | None) -> None:
+        def entered(proof: str | None) -> None:
             if proof:
                 self.call("Making new recovery codes…",
-                          lambda: self.app.session.regenerate_recovery_codes(**proof),
+                          lambda: self.app.session.mfa.regenerate_recovery_codes(proof),
                           lambda _: self.app.advance())
 
         self.app.push_screen(RegenerateCodesScreen(), entered)
@@ -163,7 +149,7 @@ class HomeScreen(BaseScreen):
             else:
                 self.status.show(status.describe(), "error")
 
-        self.call("Taking a seat for this machine…", self.app.session.acquire_seat, taken)
+        self.call("Taking a seat for this machine…", self.app.session.seat.acquire, taken)
 
     def action_admin_console(self) -> None:
         self.app.open_admin_console()

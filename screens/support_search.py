@@ -113,7 +113,7 @@ class SupportSearchScreen(Screen):
     def _changed(self, event) -> None:
         self.refresh_bindings()
         if isinstance(event, PagedTable.Failed):
-            from tui.session import SIGNED_OUT_CODES
+            from tui.errors import SIGNED_OUT_CODES
 
             if event.error.code in SIGNED_OUT_CODES:
                 self.app.signed_out_elsewhere(event.error.message)

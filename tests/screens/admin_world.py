@@ -100,8 +100,8 @@ async def sign_in(pilot, clock, email: str) -> None:
     then the app decides where to go."""
     app = pilot.app
     await settle(pilot)
-    assert await app.session.login(email, DEMO_PASSWORD) == "mfa"
-    await app.session.mfa(code=totp(DEMO_TOTP_SECRET, clock))
+    assert (await app.session.sign_in.login(email, DEMO_PASSWORD)).needs_second_factor
+    await app.session.sign_in.second_factor(code=totp(DEMO_TOTP_SECRET, clock))
     clock.advance(30)
     app.advance()
     await settle(pilot)
