@@ -245,15 +245,17 @@ class ApiClient:
         return response
 
     async def call(self, method: str, path: str, model: type[BaseModel] | TypeAdapter | None = None, *,
-                   body: BaseModel | None = None, params: dict | None = None):
+                   body: BaseModel | None = None, params: dict | None = None, send_nulls: bool = False):
         """A signed-in request to `path` (under /api/v1) whose answer is validated against
         `model`: for the clients of other API areas (tui/admin_client.py). Query `params`
-        whose value is None are left out."""
-        return await self._call(method, path, model, body=body, params=params)
+        whose value is None are left out; `send_nulls` sends the body's None fields as null
+        (where null means something, e.g. "remove the limit")."""
+        return await self._call(method, path, model, body=body, params=params, send_nulls=send_nulls)
 
     async def _call(self, method: str, path: str, model: type[BaseModel] | TypeAdapter | None = None, *,
-                    body: BaseModel | None = None, auth: bool = True, params: dict | None = None):
-        payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+                    body: BaseModel | None = None, auth: bool = True, params: dict | None = None,
+                    send_nulls: bool = False):
+        payload = body.model_dump(mode="json", exclude_none=not send_nulls) if body is not None else None
         path = API_PREFIX + path if path.startswith("/") and not path.startswith("/.") else path
         params = {k: _param(v) for k, v in (params or {}).items() if v is not None} or None
         if auth:
