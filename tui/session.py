@@ -18,7 +18,7 @@ from server.schemas.license_key import LicenseKeyError, parse_license_key
 from tui import backend
 from tui.api import ApiClient, ApiError, Tokens
 from tui.config import AppConfig, load_preferences, save_preferences, write_private_file
-from tui.credentials import CredentialStore
+from tui.credentials import CredentialStore, sign_in_scope
 from tui.hardware import device_name
 from tui.install_choice import save_choice, saved_choice
 from tui.license_client import LeaseStatus, LicenseClient
@@ -58,7 +58,7 @@ class AccountSession:
     @property
     def scope(self) -> str:
         """Which server a saved sign-in belongs to (embedded servers differ by data dir)."""
-        return self.config.api_url or f"embedded:{self.config.data_dir}"
+        return sign_in_scope(self.config)
 
     @property
     def last_account(self) -> str | None:
