@@ -88,9 +88,13 @@ class CoditectApp(App[None]):
         Binding("f1", "help", "Help", id="help"),
     ]
 
-    def __init__(self, config: AppConfig, session: AccountSession | None = None) -> None:
+    def __init__(self, config: AppConfig, session: AccountSession | None = None, *,
+                 start: str | None = None) -> None:
         super().__init__()
         self.config = config
+        # "admin" / "support": `coditect-console admin|support` asks for that console once
+        # signed in (the admin and support screens read it); None opens Home.
+        self.start_target = start
         # Built in the start-up worker when not given: importing the API client, pydantic
         # and the schemas costs ~150 ms that the first frame does not need.
         self.session: AccountSession | None = session

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, TextIO
 from tui import backend
 from tui.admin_client import AdminClient, SupportClient
 from tui.api import ApiClient, ApiError, Tokens
-from tui.config import AppConfig
+from tui.config import AppConfig, default_data_dir
 from tui.credentials import CredentialStore, sign_in_scope
 
 EXIT_OK, EXIT_REFUSED = 0, 1
@@ -80,11 +80,13 @@ async def _run(handler, args, config: AppConfig, out: TextIO) -> None:
 
 
 def sign_in_hint(config: AppConfig) -> str:
-    options = ""
+    """How to sign in to the same server and data dir with the app."""
     if config.api_url:
-        options += f" --api-url {config.api_url}"
-    if not config.embedded or config.data_dir != AppConfig().data_dir:
-        options += f" --data-dir {config.data_dir}" if config.embedded else ""
+        options = f" --api-url {config.api_url}"
+    elif config.data_dir != default_data_dir():
+        options = f" --data-dir {config.data_dir}"
+    else:
+        options = ""
     return f"run `coditect-console{options}` and sign in"
 
 
