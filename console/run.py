@@ -30,5 +30,6 @@ def run_app(args, start: str | None = None) -> int:
     _log_to_file(config)
     from console.app import CoditectApp
 
-    CoditectApp(config, start=start).run()
-    return 0
+    app = CoditectApp(config, start=start)
+    app.run()
+    return app.return_code or 0

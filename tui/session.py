@@ -31,6 +31,9 @@ _SIX_DIGITS = re.compile(r"^\s*\d{3}\s?\d{3}\s*$")
 # Preferences: which license this machine held a seat of, per "<scope>|<user id>", so a
 # returning user gets the seat back at sign-in (sign-out gives it back to the organization).
 SEAT_HERE = "seat_here"
+# Preferences: "<scope>|<user id>" -> license key of a seat given back because the terminal
+# went away (tui.hangup); the next start takes it back (the sign-in stayed).
+SEAT_GIVEN_BACK = "seat_given_back_on_hangup"
 RECOVERY_CODE_USED = ("You signed in with a recovery code: it is used up and will not work again. "
                       "Make a new set with g (New codes) on your account screen.")
 
@@ -105,6 +108,7 @@ class AccountSession:
         try:
             await self.api.resume(token)
             await self._load_account()
+            await self._take_seat_back_after_hangup()
         except ApiError as error:
             if error.retryable:
                 raise
@@ -311,6 +315,16 @@ class AccountSession:
         """Commands used today and the daily limit (nothing is counted)."""
         return await self._guard(self.api.usage_today())
 
+    async def give_back_seat(self) -> None:
+        """The terminal went away: release this machine's seat now, keep the sign-in.
+        The next start takes the seat back by itself (see start())."""
+        if self.license is None or self.me is None or not self.license.status().has_seat:
+            return
+        given = dict(load_preferences(self.config).get(SEAT_GIVEN_BACK, {}))
+        given[self._owner()] = self.license.status().license_key
+        save_preferences(self.config, **{SEAT_GIVEN_BACK: given})
+        await self.license.release()
+
     async def logout(self) -> AccountState:
         """Give back the seat, end the session on the server, forget the saved sign-in."""
         if self.license is not None:
@@ -347,6 +361,21 @@ class AccountSession:
             return
         try:
             await self.acquire_seat(held[self._owner()] or None)
+        except ApiError as error:
+            if error.code in SIGNED_OUT_CODES:
+                raise
+            self.seat_problem = f"Your seat could not be taken back: {error.message}"
+
+    async def _take_seat_back_after_hangup(self) -> None:
+        given = load_preferences(self.config).get(SEAT_GIVEN_BACK, {})
+        if not isinstance(given, dict) or self._owner() not in given:
+            return
+        rest = {k: v for k, v in given.items() if k != self._owner()}
+        save_preferences(self.config, **{SEAT_GIVEN_BACK: rest})
+        if self.license.status().has_seat or self.me.role in ROLES_WITHOUT_SEAT:
+            return
+        try:
+            await self.acquire_seat(given[self._owner()] or None)
         except ApiError as error:
             if error.code in SIGNED_OUT_CODES:
                 raise
