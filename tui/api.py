@@ -103,6 +103,9 @@ class ApiClient:
                                        headers={"accept": "application/json"})
         self.tokens: Tokens | None = None
         self.on_tokens: Callable[[Tokens | None], Any] | None = None
+        # Reads the saved refresh token (sync or async): another process signed in with the
+        # same saved sign-in (a scripting command) may have rotated it since we read it.
+        self.saved_refresh_token: Callable[[], Any] | None = None
         self._refresh_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
@@ -248,6 +251,7 @@ class ApiClient:
     async def refresh(self) -> Tokens:
         if self.tokens is None:
             raise ApiError("unauthorized", 401)
+        await self._adopt_saved_refresh_token()
         body = _request(schemas.RefreshRequest, refresh_token=self.tokens.refresh_token)
         try:
             answer = await self._call("POST", "/auth/refresh", schemas.TokenResponse, body=body, auth=False)
@@ -258,6 +262,16 @@ class ApiClient:
         tokens = _tokens(answer)
         await self._set_tokens(tokens)
         return tokens
+
+    async def _adopt_saved_refresh_token(self) -> None:
+        # Presenting a token that was rotated elsewhere would end the whole session.
+        if self.saved_refresh_token is None or self.tokens is None:
+            return
+        saved = self.saved_refresh_token()
+        if inspect.isawaitable(saved):
+            saved = await saved
+        if isinstance(saved, str) and saved and saved != self.tokens.refresh_token:
+            self.tokens.refresh_token = saved
 
     async def resume(self, refresh_token: str) -> Tokens:
         """Sign in again with a saved refresh token (it is rotated)."""

@@ -97,6 +97,7 @@ class AccountSession:
                 self.transport = await backend.make_transport(self.config)
                 self.api = ApiClient(self.config.base_url, self.transport, server_name=self._server_name())
                 self.api.on_tokens = self._tokens_changed
+                self.api.saved_refresh_token = self._saved_refresh_token
                 self.license = LicenseClient(self.api, self.config, clock=self._clock)
         if self.me is not None:
             return self.state()
@@ -403,6 +404,11 @@ class AccountSession:
     async def _tokens_changed(self, tokens: Tokens | None) -> None:
         if tokens is not None and self._account:
             await self._save_refresh_token(tokens)
+
+    async def _saved_refresh_token(self) -> str | None:
+        if not self._account:
+            return None
+        return await asyncio.to_thread(self.credentials.get, self.scope, self._account)
 
     async def _save_refresh_token(self, tokens: Tokens) -> None:
         if self._account:

@@ -172,3 +172,15 @@ async def test_a_hang_up_gives_the_seat_back_and_the_next_start_takes_it_again(s
     # Only once: a later start resumes the seat it holds, it does not take another.
     third = await restart()
     assert third.license.status().seat_id == again.license.status().seat_id
+
+
+async def test_a_sign_in_rotated_by_another_process_is_adopted_not_replayed(session, tui_config, clock, restart):
+    """A scripting command (`coditect-console admin ...`) resumes the same saved sign-in and
+    rotates its refresh token while the app is open; the app's next refresh must use the
+    saved token, since replaying the old one would end the session for both."""
+    await onboard(session, tui_config, clock)
+    other = await restart()  # another process on the same saved sign-in: rotates it
+    assert other.state().signed_in
+    clock.advance(3601)  # the app's access token expires: its next call refreshes
+    assert (await session.refresh_account()).signed_in
+    assert (await other.refresh_account()).signed_in  # nobody was signed out
