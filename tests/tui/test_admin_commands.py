@@ -257,3 +257,33 @@ def test_a_command_imports_neither_textual_nor_fastapi(world):
                            "--data-dir", str(world.tmp / "data"), "admin", "users", "list", "--json"],
                           capture_output=True, text=True, env=env, timeout=60, cwd=Path(__file__).parents[2])
     assert done.stdout.splitlines()[-1] == "HEAVY [] 0", done.stdout + done.stderr
+
+
+def test_commands_work_on_the_embedded_server_too(tmp_path, capsys, monkeypatch):
+    """No --api-url: the embedded server of the data dir answers, in-process (tui/backend.py)."""
+    from tui import backend
+
+    config = AppConfig(api_url=None, data_dir=tmp_path / "data", config_dir=tmp_path / "config", no_keyring=True)
+
+    async def prepare() -> Person:
+        transport = await backend.make_transport(config)
+        try:
+            app = transport.app
+            owner = await _person(app, tmp_path, "owner", "solo@embedded.example", None, "this laptop")
+            await _person(app, tmp_path, "member", "dev@embedded.example", await _tenant_of(app, owner.user_id),
+                          "ws")
+            return owner
+        finally:
+            await backend.close_transport(transport)
+
+    owner = asyncio.run(prepare())
+    CredentialStore(AppConfig(api_url=None, data_dir=config.data_dir, config_dir=owner.config_dir,
+                              no_keyring=True)).set(sign_in_scope(config), owner.email, owner.refresh_token)
+    monkeypatch.setenv("CODITECT_CONFIG_DIR", str(owner.config_dir))
+    status = main(["--data-dir", str(config.data_dir), "--no-keyring", "admin", "users", "list", "--json"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert [u["email"] for u in json_lines(out)] == ["dev@embedded.example", "solo@embedded.example"]
+    status = main(["--data-dir", str(config.data_dir), "--no-keyring", "admin", "sessions", "list", "--active"])
+    out = capsys.readouterr().out
+    assert status == 0 and "(this one)" in out and len(out.splitlines()) == 1 + 4
