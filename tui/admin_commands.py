@@ -28,6 +28,7 @@ from tui.credentials import CredentialStore, sign_in_scope
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 MAX_CELL = 40
+PAGE = 200  # rows per request
 # Terminal control characters (C0, DEL, C1) from the server are never written raw.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SIGNED_OUT = frozenset({"session_revoked", "refresh_reused", "refresh_invalid", "refresh_expired",
@@ -63,6 +64,9 @@ def run_command(args, config: AppConfig | None = None, *, out: TextIO | None = N
         return 130
     except BrokenPipeError:  # `... | head`: the reader is gone, which is fine
         return EXIT_OK
+    except Exception as error:  # never a traceback: its text may quote a token
+        err.write(f"coditect-console: something unexpected went wrong ({type(error).__name__}).\n")
+        return EXIT_REFUSED
     return EXIT_OK
 
 
@@ -190,15 +194,26 @@ def emit(context: Context, items: list, headers: list[str], row: Callable[[Any],
     context.out.flush()
 
 
-async def _all_pages(fetch, limit: int | None) -> list:
-    """Every page (or the first `limit` rows) of a paged list."""
+async def emit_pages(context: Context, fetch, limit: int | None, headers: list[str],
+                     row: Callable[[Any], list[Any]]) -> None:
+    """Every page of a paged list (or its first `limit` rows). JSON lines are written as
+    each page arrives; a table needs every row first, to align its columns."""
     items, cursor = [], None
     while True:
         page = await fetch(cursor)
-        items += page.items
+        batch = page.items[: None if limit is None else max(0, limit - len(items))]
+        if context.as_json:
+            emit(context, batch, headers, row)
+        items += batch
         if page.last or (limit is not None and len(items) >= limit):
-            return items[:limit] if limit is not None else items
+            break
         cursor = page.next_cursor
+    if not context.as_json:
+        emit(context, items, headers, row)
+
+
+def page_size(limit: int | None) -> int:
+    return max(1, min(PAGE, limit or PAGE))
 
 
 # -- the commands ---------------------------------------------------------------------------
@@ -209,14 +224,14 @@ async def sessions_list(context: Context, args) -> None:
 
     async def fetch(cursor):
         return await context.admin.list_sessions(q=args.q, user_id=user_id, active=True if args.active else None,
-                                                 cursor=cursor, limit=200)
+                                                 cursor=cursor, limit=page_size(args.limit))
 
-    sessions = await _all_pages(fetch, args.limit)
-    emit(context, sessions, ["ID", "USER", "DEVICE", "ADDRESS", "STARTED", "LAST SEEN", "2FA", "STATE"],
-         lambda s: [s.id, s.user_email, s.device_name, s.client_addr, s.created_at, s.last_seen_at,
-                    "yes" if {"otp", "recovery"} & set(s.amr) else "no",
-                    ("live" if s.active else f"ended ({s.revoked_reason or 'expired'})")
-                    + (" (this one)" if s.current else "")])
+    await emit_pages(context, fetch, args.limit,
+                     ["ID", "USER", "DEVICE", "ADDRESS", "STARTED", "LAST SEEN", "2FA", "STATE"],
+                     lambda s: [s.id, s.user_email, s.device_name, s.client_addr, s.created_at, s.last_seen_at,
+                                "yes" if {"otp", "recovery"} & set(s.amr) else "no",
+                                ("live" if s.active else f"ended ({s.revoked_reason or 'expired'})")
+                                + (" (this one)" if s.current else "")])
 
 
 async def sessions_revoke(context: Context, args) -> None:
@@ -240,11 +255,11 @@ async def seats_release(context: Context, args) -> None:
 
 
 async def users_list(context: Context, args) -> None:
-    users = await _all_pages(lambda cursor: context.admin.list_users(cursor=cursor), None)
-    emit(context, users, ["EMAIL", "NAME", "ROLE", "2FA", "VERIFIED", "STATE", "LAST SIGN-IN", "DAILY LIMIT"],
-         lambda u: [u.email, u.full_name, u.role, u.mfa_enrolled, u.email_verified,
-                    "disabled" if u.disabled else "active", u.last_login_at,
-                    "default" if u.daily_limit is None else u.daily_limit])
+    await emit_pages(context, lambda cursor: context.admin.list_users(cursor=cursor), None,
+                     ["EMAIL", "NAME", "ROLE", "2FA", "VERIFIED", "STATE", "LAST SIGN-IN", "DAILY LIMIT"],
+                     lambda u: [u.email, u.full_name, u.role, u.mfa_enrolled, u.email_verified,
+                                "disabled" if u.disabled else "active", u.last_login_at,
+                                "default" if u.daily_limit is None else u.daily_limit])
 
 
 def parse_limit(text: str) -> int | None:
@@ -266,10 +281,10 @@ async def quotas_set(context: Context, args) -> None:
 
 
 async def tenants_search(context: Context, args) -> None:
-    tenants = await _all_pages(lambda cursor: context.support.search_tenants(args.text, cursor=cursor, limit=200),
-                               args.limit)
-    emit(context, tenants, ["ID", "NAME", "TIER", "OWNERS", "CREATED"],
-         lambda t: [t.id, t.name, t.tier, t.owner_emails, t.created_at])
+    await emit_pages(context, lambda cursor: context.support.search_tenants(args.text, cursor=cursor,
+                                                                           limit=page_size(args.limit)),
+                     args.limit, ["ID", "NAME", "TIER", "OWNERS", "CREATED"],
+                     lambda t: [t.id, t.name, t.tier, t.owner_emails, t.created_at])
 
 
 COMMANDS: dict[tuple[str, str, str], Callable] = {

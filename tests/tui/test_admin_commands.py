@@ -157,7 +157,9 @@ def test_the_saved_sign_in_is_rotated_and_saved_back(world, capsys, monkeypatch)
     second = saved_token(world, world.owner)
     assert second and second != first
     # The rotated token works for the next command (the old one would have ended the session).
-    assert run(world, world.owner, "admin", "users", "list", capsys=capsys, monkeypatch=monkeypatch)[0] == 0
+    status, out, _ = run(world, world.owner, "admin", "sessions", "list", "--limit", "3", "--json",
+                         capsys=capsys, monkeypatch=monkeypatch)
+    assert status == 0 and len(json_lines(out)) == 3  # of 4
     assert saved_token(world, world.owner) not in (first, second)
     r = api(world, "GET", "/auth/me", world.owner)  # the session is still live
     assert r.status_code == 200
