@@ -289,3 +289,21 @@ def test_commands_work_on_the_embedded_server_too(tmp_path, capsys, monkeypatch)
     status = main(["--data-dir", str(config.data_dir), "--no-keyring", "admin", "sessions", "list", "--active"])
     out = capsys.readouterr().out
     assert status == 0 and "(this one)" in out and len(out.splitlines()) == 1 + 4
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["admin"], {"area": "admin", "target": None, "api_url": None}),
+    (["support"], {"area": "support", "target": None}),
+    (["--api-url", "http://127.0.0.1:1", "admin", "users", "list", "--json"],
+     {"area": "admin", "target": "users", "verb": "list", "json": True, "api_url": "http://127.0.0.1:1"}),
+    (["admin", "sessions", "list", "--api-url", "http://127.0.0.1:2", "--no-keyring", "--user", "a@b.c"],
+     {"verb": "list", "api_url": "http://127.0.0.1:2", "no_keyring": True, "user": "a@b.c", "q": None}),
+    (["--data-dir", "/d", "admin", "quotas", "set", "a@b.c", "default"],
+     {"data_dir": "/d", "email": "a@b.c", "limit": "default", "no_keyring": False}),
+    (["support", "tenants", "search", "acme", "--limit", "5"], {"text": "acme", "limit": 5, "json": False}),
+])
+def test_command_line_wiring(argv, expected):
+    from console.cli import build_parser
+
+    args = vars(build_parser().parse_args(argv))
+    assert {key: args.get(key) for key in expected} == expected
