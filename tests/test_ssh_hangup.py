@@ -147,7 +147,7 @@ async def _returning_user(app, tmp_path: Path, url: str) -> dict:
     session = AccountSession(config)
     try:
         await session.start()
-        status = await session.acquire_seat()
+        status = await session.seat.acquire()
         assert status.has_seat, status
     finally:
         await session.close()
