@@ -145,12 +145,14 @@ class AdminClient:
     async def set_user_quota(self, user_id: str, daily_limit: int | None) -> schemas.AdminUser:
         """A user's own daily limit (None removes it); effective at once."""
         body = _request(schemas.QuotaUpdate, daily_limit=daily_limit)
-        return await self.api.call("PUT", f"/admin/quotas/{_id(user_id)}", schemas.AdminUser, body=body)
+        return await self.api.call("PUT", f"/admin/quotas/{_id(user_id)}", schemas.AdminUser, body=body,
+                                   send_nulls=True)
 
     async def set_default_quota(self, daily_limit: int | None) -> schemas.DefaultQuota:
         """The organization's default daily limit per user (None: the tier's)."""
         body = _request(schemas.QuotaUpdate, daily_limit=daily_limit)
-        return await self.api.call("PUT", "/admin/quotas/default", schemas.DefaultQuota, body=body)
+        return await self.api.call("PUT", "/admin/quotas/default", schemas.DefaultQuota, body=body,
+                                   send_nulls=True)
 
     # -- audit ------------------------------------------------------------------------------
 

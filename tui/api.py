@@ -103,6 +103,9 @@ class ApiClient:
                                        headers={"accept": "application/json"})
         self.tokens: Tokens | None = None
         self.on_tokens: Callable[[Tokens | None], Any] | None = None
+        # Reads the saved refresh token (sync or async): another process signed in with the
+        # same saved sign-in (a scripting command) may have rotated it since we read it.
+        self.saved_refresh_token: Callable[[], Any] | None = None
         self._refresh_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
@@ -131,15 +134,17 @@ class ApiClient:
         return response
 
     async def call(self, method: str, path: str, model: type[BaseModel] | TypeAdapter | None = None, *,
-                   body: BaseModel | None = None, params: dict | None = None):
+                   body: BaseModel | None = None, params: dict | None = None, send_nulls: bool = False):
         """A signed-in request to `path` (under /api/v1) whose answer is validated against
         `model`: for the clients of other API areas (tui/admin_client.py). Query `params`
-        whose value is None are left out."""
-        return await self._call(method, path, model, body=body, params=params)
+        whose value is None are left out; `send_nulls` sends the body's None fields as null
+        (where null means something, e.g. "remove the limit")."""
+        return await self._call(method, path, model, body=body, params=params, send_nulls=send_nulls)
 
     async def _call(self, method: str, path: str, model: type[BaseModel] | TypeAdapter | None = None, *,
-                    body: BaseModel | None = None, auth: bool = True, params: dict | None = None):
-        payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+                    body: BaseModel | None = None, auth: bool = True, params: dict | None = None,
+                    send_nulls: bool = False):
+        payload = body.model_dump(mode="json", exclude_none=not send_nulls) if body is not None else None
         path = API_PREFIX + path if path.startswith("/") and not path.startswith("/.") else path
         params = {k: _param(v) for k, v in (params or {}).items() if v is not None} or None
         if auth:
@@ -251,6 +256,7 @@ class ApiClient:
     async def refresh(self) -> Tokens:
         if self.tokens is None:
             raise ApiError("unauthorized", 401)
+        await self._adopt_saved_refresh_token()
         body = _request(schemas.RefreshRequest, refresh_token=self.tokens.refresh_token)
         try:
             answer = await self._call("POST", "/auth/refresh", schemas.TokenResponse, body=body, auth=False)
@@ -261,6 +267,16 @@ class ApiClient:
         tokens = _tokens(answer)
         await self._set_tokens(tokens)
         return tokens
+
+    async def _adopt_saved_refresh_token(self) -> None:
+        # Presenting a token that was rotated elsewhere would end the whole session.
+        if self.saved_refresh_token is None or self.tokens is None:
+            return
+        saved = self.saved_refresh_token()
+        if inspect.isawaitable(saved):
+            saved = await saved
+        if isinstance(saved, str) and saved and saved != self.tokens.refresh_token:
+            self.tokens.refresh_token = saved
 
     async def resume(self, refresh_token: str) -> Tokens:
         """Sign in again with a saved refresh token (it is rotated)."""
