@@ -58,7 +58,9 @@ def seed(data_dir: Path) -> dict:
         db.execute("UPDATE users SET totp_secret_enc = ?, totp_enrolled_at = ? WHERE id = ?",
                    (sealed, enrolled, totp_member[0]))
         # Fixed license keys: snapshots show them.
-        for number, (lic_id, tier) in enumerate(db.execute("SELECT id, tier FROM licenses ORDER BY tier, id").fetchall()):
+        for number, (lic_id, tier) in enumerate(db.execute(
+                "SELECT l.id, l.tier FROM licenses l JOIN tenants t ON t.id = l.tenant_id "
+                "ORDER BY t.name, l.tier").fetchall()):
             db.execute("UPDATE licenses SET key = ? WHERE id = ?",
                        (f"CODITECT-{tier.upper()}-TEST-{number:04d}-FIXD-KEYS", lic_id))
         other_tenant, = db.execute("SELECT id FROM tenants WHERE id != ? AND NOT is_staff LIMIT 1",
