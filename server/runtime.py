@@ -12,6 +12,7 @@ import os
 from server.config import Settings
 from server.db import create_schema, make_engine, make_sessionmaker
 from server.keys import CodeMac, SecretBox, SigningKey
+from server.pool import pool_options
 from server.services.mail import make_mailer
 
 
@@ -19,7 +20,7 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.clock = settings.clock
-        self.engine = make_engine(settings.database_url)
+        self.engine = make_engine(settings.database_url, **pool_options(settings))
         self.sessionmaker = make_sessionmaker(self.engine)
         self.mailer = make_mailer(settings)
         self.signing_key: SigningKey | None = None

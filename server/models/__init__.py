@@ -15,9 +15,10 @@ from server.models.identity import (
     User,
 )
 from server.models.licensing import CommandUsage, License, Seat
+from server.models.recovery import PasswordReset
 
 __all__ = [
     "AuditEvent", "AuthFailure", "Base", "CommandUsage", "EmailVerification", "Invitation",
-    "License", "LoginSession", "MfaChallenge", "ROLES", "RecoveryCode", "RefreshToken", "Seat",
+    "License", "LoginSession", "MfaChallenge", "PasswordReset", "ROLES", "RecoveryCode", "RefreshToken", "Seat",
     "Tenant", "UTCDateTime", "User", "new_id",
 ]

@@ -21,6 +21,7 @@ __all__ = [
     "MfaChallengeRequest", "MfaProofRequest", "MfaConfirmRequest", "MfaEnrollResponse",
     "RecoveryCodesResponse", "RefreshRequest", "MeResponse", "SessionInfo",
     "InvitationTokenRequest", "InvitationPreview", "AcceptInvitationRequest", "AcceptInvitationResponse",
+    "ForgotPasswordRequest", "ResetPasswordRequest", "ChangePasswordRequest",
     "PASSWORD_MIN_LENGTH", "PASSWORD_MAX_LENGTH",
 ]
 
@@ -185,3 +186,49 @@ class AcceptInvitationResponse(BaseModel):
     tenant_id: str
     email: str
     role: str
+
+
+class ForgotPasswordRequest(BaseModel):
+    """Always answered 202 `{"status": "accepted"}`: nobody learns whether the account exists."""
+
+    email: Email
+
+
+def _at_most_one_factor(totp_code, recovery_code) -> None:
+    if totp_code is not None and recovery_code is not None:
+        raise ValueError("give totp_code or recovery_code, not both")
+
+
+class ResetPasswordRequest(BaseModel):
+    """The mailed code (or the link's token), a new password, and the second factor when the
+    account has an authenticator. Answered with the tokens of a new session."""
+
+    email: Email
+    code: SixDigits | None = None
+    token: OpaqueToken | None = None
+    new_password: str = _PASSWORD_FIELD
+    totp_code: SixDigits | None = None
+    recovery_code: RecoveryCode | None = None
+    device_name: PlainText = Field(default="", max_length=200)
+    hardware_id: PlainText | None = Field(default=None, max_length=128)
+
+    @model_validator(mode="after")
+    def _one_proof_of_the_mailbox(self):
+        if (self.code is None) == (self.token is None):
+            raise ValueError("give either code or token")
+        _at_most_one_factor(self.totp_code, self.recovery_code)
+        return self
+
+
+class ChangePasswordRequest(BaseModel):
+    """Signed in: the current password, the new one, and the second factor when enrolled."""
+
+    current_password: str = _PASSWORD_FIELD
+    new_password: str = _PASSWORD_FIELD
+    totp_code: SixDigits | None = None
+    recovery_code: RecoveryCode | None = None
+
+    @model_validator(mode="after")
+    def _one_factor(self):
+        _at_most_one_factor(self.totp_code, self.recovery_code)
+        return self

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import ApiError
 from server.models import License, LoginSession, MfaChallenge, RefreshToken, Tenant, User, new_id
 from server.security import new_opaque_token, token_hash
-from server.services import audit, email_verification, mfa, throttle
+from server.services import audit, email_verification, failures, mfa, throttle
 from server.services.licenses import create_free_license
 from server.services.passwords import check_password_policy, passwords_for
 from server.services.sessions import revoke_session
@@ -99,10 +99,10 @@ def _invalid_credentials() -> ApiError:
 
 
 async def _count_failure(db: AsyncSession, runtime, *, email: str, user: User | None, client_addr, reason: str):
-    """The reserved attempt stays counted; audit it and keep both past the error."""
-    await audit.record(db, runtime.clock, "auth.login_failed", tenant_id=user.tenant_id if user else None,
-                       actor=user, client_addr=client_addr, target=f"email:{email}", detail={"reason": reason})
-    await db.commit()
+    """The reserved attempt stays counted (committed first, on its own); then it is audited."""
+    await failures.keep_counted(db, runtime.clock, "auth.login_failed", tenant_id=user.tenant_id if user else None,
+                                actor=user, client_addr=client_addr, target=f"email:{email}",
+                                detail={"reason": reason})
 
 
 async def login(db: AsyncSession, runtime, *, email: str, password: str, device_name: str,

@@ -18,6 +18,7 @@ from server.errors import ApiError
 from server.models import EmailVerification, User, new_id
 from server.security import constant_time_equal, new_numeric_code, new_opaque_token, token_hash
 from server.services import audit, throttle
+from server.services.links import open_or_paste, public_link
 from server.services.mail import OutgoingMail
 
 CODE_TTL = timedelta(minutes=15)
@@ -44,11 +45,11 @@ async def issue(db: AsyncSession, runtime, user: User) -> OutgoingMail:
         id=row_id, user_id=user.id, code_hash=_code_hash(runtime, row_id, code), token_hash=token_hash(link_token),
         created_at=now, expires_at=now + CODE_TTL,
     ))
-    link = f"{runtime.settings.public_url.rstrip('/')}/verify?token={link_token}"
+    link = public_link(runtime.settings, "verify", link_token)
     body = (
         f"Hello {user.full_name},\n\n"
         f"Your CODITECT verification code is: {code[:3]} {code[3:]}\n\n"
-        f"Or open this link to verify your e-mail address:\n{link}\n\n"
+        f"{open_or_paste(runtime.settings, 'verify your e-mail address')}\n{link}\n\n"
         f"The code and the link work once, for {int(CODE_TTL.total_seconds() // 60)} minutes.\n"
         "If you did not create a CODITECT account, ignore this mail.\n"
     )
