@@ -63,6 +63,8 @@ class Settings:
     # Database connections for the whole server (all workers together); None = the
     # default (see server/pool.py); each worker process gets its share.
     db_connections: int | None = None
+    # Longest wait for a free connection before answering 503 (None: the pool's default).
+    db_pool_timeout_s: float | None = None
     workers: int = 1
     # Reverse proxies trusted for X-Forwarded-For (comma-separated); "" = none.
     forwarded_allow_ips: str = ""

@@ -167,6 +167,5 @@ class Guards:
 
 
 def _route(scope) -> str:
-    """The route's template (/api/v1/admin/users/{user_id}), not the path with its values."""
-    route = scope.get("route")
-    return getattr(route, "path", None) or "(no route)"
+    """The path without its query (paths hold random ids only; queries may hold search text)."""
+    return scope.get("path", "")

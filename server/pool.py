@@ -20,7 +20,8 @@ def connections_per_process(total: int | None, workers: int) -> int:
 
 def pool_options(settings) -> dict:
     """Keyword arguments for server.db.make_engine (SQLite keeps its one connection)."""
+    timeout = settings.db_pool_timeout_s
     if settings.is_sqlite:
-        return {}
+        return {} if timeout is None else {"pool_timeout": timeout}
     return {"pool_size": connections_per_process(settings.db_connections, settings.workers),
-            "max_overflow": 0, "pool_timeout": POOL_TIMEOUT_S}
+            "max_overflow": 0, "pool_timeout": POOL_TIMEOUT_S if timeout is None else timeout}
