@@ -29,6 +29,7 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128
 # Upper bound on what the server will even look at (it rejects > PASSWORD_MAX_LENGTH itself).
 _PASSWORD_FIELD = Field(min_length=1, max_length=1024)
+_PASSWORD_FIELD_OPTIONAL = Field(default=None, min_length=1, max_length=1024)
 
 Email = Annotated[EmailStr, AfterValidator(lambda value: value.strip().lower())]
 SixDigits = Annotated[str, Field(pattern=r"^\s*\d{3}\s?\d{3}\s*$", description="6 digits")]
@@ -47,19 +48,28 @@ class RegisterRequest(BaseModel):
 class RegisterResponse(BaseModel):
     user_id: str
     tenant_id: str
+    # The registration handle: only the client holding it can verify this registration
+    # with the mailed code (keep it with the pending registration, like a password).
+    registration: str
 
 
 class VerifyEmailRequest(BaseModel):
     email: Email
     code: SixDigits
+    registration: OpaqueToken
 
 
 class VerifyEmailLinkRequest(BaseModel):
+    """The link's token, and the registration's handle or (anyone else) its password."""
+
     token: OpaqueToken
+    registration: OpaqueToken | None = None
+    password: str | None = _PASSWORD_FIELD_OPTIONAL
 
 
 class ResendVerificationRequest(BaseModel):
     email: Email
+    registration: OpaqueToken
 
 
 class StatusResponse(BaseModel):

@@ -54,7 +54,8 @@ async def forgot(db: AsyncSession, runtime, email: str, client_addr: str | None)
     today. The caller answers 202 in every case; only the client address's own limit (shared
     with sign-ups and verification re-sends) is said (429)."""
     await throttle.reserve(db, runtime.clock, throttle.signups(client_addr), title=throttle.TOO_MANY_SIGNUPS)
-    user = (await db.execute(select(User).where(User.email == email).with_for_update())).scalar_one_or_none()
+    user = (await db.execute(select(User).where(User.email == email, User.email_verified_at.is_not(None))
+                             .with_for_update())).scalar_one_or_none()
     if user is None or user.email_verified_at is None or user.disabled:
         return None
     now = runtime.clock.now()

@@ -120,7 +120,8 @@ async def register_and_verify(client, outbox_dir_or_settings, email: str | None 
     assert r.status_code == 201, r.text
     account = {"email": address, "password": password, **r.json()}
     code, _link = read_verification_mail(outbox_dir_or_settings, to=address)
-    r = await client.post(f"{API}/verify-email", json={"email": address, "code": code})
+    r = await client.post(f"{API}/verify-email", json={"email": address, "code": code,
+                                                       "registration": account["registration"]})
     assert r.status_code == 200, r.text
     if sign_in:
         tokens = await login(client, address, password)
