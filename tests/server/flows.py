@@ -24,6 +24,9 @@ import pyotp
 
 API = "/api/v1/auth"
 DEFAULT_PASSWORD = "tangerine-volcano-harbour-42"
+# The longest address there is: 64 characters before the @, 254 in all (RFC 5321).
+LONGEST_EMAIL = "l" * 64 + "@" + "a" * 63 + "." + "b" * 63 + "." + "c" * 58 + ".io"
+assert len(LONGEST_EMAIL) == 254
 
 _CODE = re.compile(r"verification code is: (\d{3}) (\d{3})")
 _LINK = re.compile(r"/verify\?token=([A-Za-z0-9_\-]+)")
