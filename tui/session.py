@@ -132,6 +132,18 @@ class AccountSession:
         )
 
     @property
+    def pending_registration(self) -> str | None:
+        """The handle of the pending registration (see _set_pending)."""
+        value = load_preferences(self.config).get("pending_registration", {}).get(self.scope)
+        return value if isinstance(value, str) else None
+
+    async def adopt_sign_in(self, email: str, tokens: Tokens) -> AccountState:
+        """Tokens from elsewhere (a password reset signs in) become this app's sign-in."""
+        self._account, self._password, self._mfa_token = _normal_email(email), None, None
+        await self._after_sign_in(tokens)
+        return self.state()
+
+    @property
     def pending_email(self) -> str | None:
         value = load_preferences(self.config).get("pending_verification", {}).get(self.scope)
         return value if isinstance(value, str) else None
@@ -139,20 +151,20 @@ class AccountSession:
     # -- register and verify ----------------------------------------------------------------
 
     async def register(self, email: str, password: str, full_name: str, organization: str) -> AccountState:
-        await self.api.register(email, password, full_name, organization)
+        answer = await self.api.register(email, password, full_name, organization)
         self._password = password
         self._account = _normal_email(email)
-        self._set_pending(self._account)
+        self._set_pending(self._account, answer.registration)
         return self.state()
 
     async def verify(self, code_or_token: str) -> AccountState:
         """A 6-digit code (for the pending email) or the link token pasted from the mail.
         Signs in at once when the password is still known from this run."""
-        email = self.pending_email
+        email, handle = self.pending_email, self.pending_registration
         if _SIX_DIGITS.match(code_or_token) and email:
-            await self.api.verify_email(email, code_or_token.replace(" ", "").strip())
+            await self.api.verify_email(email, code_or_token.replace(" ", "").strip(), handle or "")
         else:
-            await self.api.verify_email_link(code_or_token)
+            await self.api.verify_email_link(code_or_token, registration=handle)
         self._set_pending(None)
         # The link may be verified without a known email (pasted in a later run): still "verified".
         save_preferences(self.config, verified_waiting_login=email or True)
@@ -165,7 +177,7 @@ class AccountSession:
         email = self.pending_email
         if not email:
             raise ApiError("validation_error", fields={"email": "Enter a valid email address."})
-        await self.api.resend_verification(email)
+        await self.api.resend_verification(email, self.pending_registration or "")
 
     # -- invitations ----------------------------------------------------------------------------
 
@@ -191,8 +203,8 @@ class AccountSession:
         except ApiError as error:
             if error.code == "email_not_verified":
                 self._password = password
-                self._set_pending(email)
-                await self.api.resend_verification(email)
+                self._set_pending(email, error.registration)
+                await self.api.resend_verification(email, error.registration or "")
             raise
         self._account = email
         self._password = None
@@ -390,13 +402,20 @@ class AccountSession:
         self._mfa_token = None
         self.pending_recovery_codes = None
 
-    def _set_pending(self, email: str | None) -> None:
-        pending = dict(load_preferences(self.config).get("pending_verification", {}))
+    def _set_pending(self, email: str | None, registration: str | None = None) -> None:
+        """The registration waiting for its code, kept across restarts: its address, and the
+        handle the server gave the client that made it (verifying needs it)."""
+        prefs = load_preferences(self.config)
+        pending = dict(prefs.get("pending_verification", {}))
+        handles = dict(prefs.get("pending_registration", {}))
         if email:
             pending[self.scope] = email
+            if registration:
+                handles[self.scope] = registration
         else:
             pending.pop(self.scope, None)
-        save_preferences(self.config, pending_verification=pending)
+            handles.pop(self.scope, None)
+        save_preferences(self.config, pending_verification=pending, pending_registration=handles)
 
     def _verified_waiting_login(self, prefs: dict) -> bool:
         return self.me is None and bool(prefs.get("verified_waiting_login"))
