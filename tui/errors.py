@@ -55,6 +55,8 @@ WORDS: dict[str, str] = {
                            "accepted it, sign in; otherwise ask your administrator to invite you again."),
     "invalid_token": "This link is not valid any more: links work once, for 15 minutes. Ask for a new mail.",
     "wrong_password": "The current password is not right.",
+    "registration_unknown": ("This console does not know that registration any more. Sign in with its "
+                             "email and password: a new code is sent."),
     "registration_proof_required": ("This link is for a registration made elsewhere. Sign in with that "
                                     "registration's email and password, then enter the code."),
     "unstorable_text": "Some text holds characters that cannot be stored. Retype it.",

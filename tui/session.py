@@ -162,7 +162,9 @@ class AccountSession:
         Signs in at once when the password is still known from this run."""
         email, handle = self.pending_email, self.pending_registration
         if _SIX_DIGITS.match(code_or_token) and email:
-            await self.api.verify_email(email, code_or_token.replace(" ", "").strip(), handle or "")
+            if not handle:  # a pending registration saved by an older console
+                raise ApiError("registration_unknown")
+            await self.api.verify_email(email, code_or_token.replace(" ", "").strip(), handle)
         else:
             await self.api.verify_email_link(code_or_token, registration=handle)
         self._set_pending(None)
@@ -177,7 +179,9 @@ class AccountSession:
         email = self.pending_email
         if not email:
             raise ApiError("validation_error", fields={"email": "Enter a valid email address."})
-        await self.api.resend_verification(email, self.pending_registration or "")
+        if not self.pending_registration:
+            raise ApiError("registration_unknown")
+        await self.api.resend_verification(email, self.pending_registration)
 
     # -- invitations ----------------------------------------------------------------------------
 
@@ -204,7 +208,8 @@ class AccountSession:
             if error.code == "email_not_verified":
                 self._password = password
                 self._set_pending(email, error.registration)
-                await self.api.resend_verification(email, error.registration or "")
+                if error.registration:
+                    await self.api.resend_verification(email, error.registration)
             raise
         self._account = email
         self._password = None

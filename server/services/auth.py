@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ApiError
-from server.models import License, LoginSession, MfaChallenge, RefreshToken, Tenant, User, new_id
+from server.models import LoginSession, MfaChallenge, RefreshToken, Tenant, User, new_id
 from server.security import new_opaque_token, token_hash
 from server.services import audit, email_verification, failures, mfa, registrations, throttle
 from server.services.licenses import create_free_license
