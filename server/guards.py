@@ -34,40 +34,58 @@ class _TooLarge(Exception):
     pass
 
 
-def has_unstorable(value) -> bool:
-    """True when a string anywhere in `value` (JSON-like) cannot be stored by the database."""
+UNSTORABLE_MESSAGE = "must not contain control characters such as NUL, or unpaired surrogates"
+
+
+def unstorable_at(value, where: tuple = ()) -> tuple | None:
+    """Where (keys and indexes) a string in `value` (JSON-like) cannot be stored, or None."""
     if isinstance(value, str):
-        return _UNSTORABLE.search(value) is not None
+        return where if _UNSTORABLE.search(value) else None
     if isinstance(value, dict):
-        return any(has_unstorable(k) or has_unstorable(v) for k, v in value.items())
+        for key, item in value.items():
+            found = (where + (key,)) if _UNSTORABLE.search(key) else unstorable_at(item, where + (key,))
+            if found is not None:
+                return found
     if isinstance(value, list):
-        return any(has_unstorable(v) for v in value)
-    return False
+        for index, item in enumerate(value):
+            if (found := unstorable_at(item, where + (index,))) is not None:
+                return found
+    return None
 
 
-def _bad_query(raw: bytes) -> bool:
+def _bad_query(raw: bytes) -> tuple | None:
     for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
         for text in (key, value):
-            if b"\x00" in unquote_to_bytes(text.encode("latin-1")) or "\x00" in text:
-                return True
+            decoded = unquote_to_bytes(text.encode("latin-1"))
             try:
-                unquote_to_bytes(text.encode("latin-1")).decode("utf-8")
+                bad = b"\x00" in decoded or "\x00" in text or bool(_UNSTORABLE.search(decoded.decode("utf-8")))
             except UnicodeDecodeError:
-                return True
-    return False
+                bad = True
+            if bad:
+                return (key,)
+    return None
 
 
-def _bad_body(body: bytes, content_type: str) -> bool:
-    if b"\x00" in body:
-        return True
+def _bad_body(body: bytes, content_type: str) -> tuple | None:
     if content_type.startswith("application/x-www-form-urlencoded"):
-        return _bad_query(body)
+        return _bad_query(body) or (() if b"\x00" in body else None)
     if "json" in content_type and body:
         try:
-            return has_unstorable(json.loads(body))
+            return unstorable_at(json.loads(body))
         except ValueError:  # not JSON at all: the route's validation answers it
-            return False
-    return False
+            pass
+    return () if b"\x00" in body else None
+
+
+def _where_unstorable(scope, body: bytes, content_type: str) -> list | None:
+    """The `loc` of the first text the database could not store (path, query or body)."""
+    if "\x00" in scope.get("path", ""):
+        return ["path"]
+    if (found := _bad_query(scope.get("query_string", b""))) is not None:
+        return ["query", *found]
+    if (found := _bad_body(body, content_type)) is not None:
+        return ["body", *found]
+    return None
 
 
 def _problem(status: int, code: str, title: str, detail: str | None = None, **extra) -> bytes:
@@ -118,10 +136,10 @@ class Guards:
                                               f"Send at most {self.max_body} bytes.", limit=self.max_body),
                                 ((b"connection", b"close"),))
         content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
-        if ("\x00" in scope.get("path", "") or _bad_query(scope.get("query_string", b""))
-                or _bad_body(body, content_type)):
-            return await answer(422, _problem(422, "unstorable_text", "The request is not valid.",
-                                              "Text must not contain NUL or other characters that cannot be stored."))
+        loc = _where_unstorable(scope, body, content_type)
+        if loc is not None:  # the shape of every other validation error, so clients show it by its field
+            errors = [{"loc": [str(part) for part in loc], "msg": UNSTORABLE_MESSAGE, "type": "unstorable_text"}]
+            return await answer(422, _problem(422, "validation_error", "The request is not valid.", errors=errors))
         replayed = False
 
         async def replay():

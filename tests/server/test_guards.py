@@ -25,7 +25,8 @@ from tests.server.flows import API, DEFAULT_PASSWORD, register_and_verify
 async def test_unstorable_text_in_a_body_is_422(client, method, url, body):
     # json.dumps escapes as \u0000 / \ud800, as any JSON client would send them.
     r = await getattr(client, method)(url, content=json.dumps(body), headers={"content-type": "application/json"})
-    assert r.status_code == 422 and r.json()["code"] == "unstorable_text"
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+    assert r.json()["errors"][0]["type"] == "unstorable_text"
     assert r.headers["content-type"].startswith("application/problem+json")
 
 
@@ -43,6 +44,7 @@ async def test_nul_in_a_query_or_a_path_id_is_422_everywhere(app, client):
     ]:
         r = await client.request(method.upper(), url, headers=headers, json={} if method == "patch" else None)
         assert r.status_code == 422, (url, r.status_code, r.text)
+        assert r.json()["errors"][0]["type"] == "unstorable_text"
     # The same routes still work on good input.
     assert (await client.get("/api/v1/admin/sessions?q=ab", headers=headers)).status_code == 200
 
