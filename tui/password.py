@@ -73,18 +73,20 @@ class PasswordReset:
         _same(new_password, confirm)
         session = self.session
         hardware = session.license.hardware_id if session.license else None
+        session.signing_in_as(self.email)  # the tokens of the reset are this account's sign-in
         try:
-            tokens = await session.api.reset_password(
+            await session.api.reset_password(
                 self.email, new_password, device_name=device_name(), hardware_id=hardware,
                 **proof, **second_factor(code, recovery_code))
         except ApiError as error:
+            session.signing_in_as(None)
             if error.code == "mfa_required":
                 self.needs_second_factor = True
             raise
-        state = await session.adopt_sign_in(self.email, tokens)
+        await session.signed_in()
         if recovery_code:
             session.notices.append(RECOVERY_CODE_USED)
-        return state
+        return session.state()
 
 
 async def change_password(session, current_password: str, new_password: str, confirm: str, *,

@@ -16,9 +16,11 @@ from server.models.identity import (
 )
 from server.models.licensing import CommandUsage, License, Seat
 from server.models.recovery import PasswordReset
+from server.models.releases import Release
 
 __all__ = [
     "AuditEvent", "AuthFailure", "Base", "CommandUsage", "EmailVerification", "Invitation",
-    "License", "LoginSession", "MfaChallenge", "PasswordReset", "ROLES", "RecoveryCode", "RefreshToken", "Seat",
+    "License", "LoginSession", "MfaChallenge", "PasswordReset", "ROLES", "RecoveryCode", "RefreshToken", "Release",
+    "Seat",
     "Tenant", "UTCDateTime", "User", "new_id",
 ]
