@@ -65,6 +65,13 @@ _WORDS: dict[str, str] = {
     "timeout": "The server did not answer in time. Try again.",
     "server_error": "The server had a problem. Try again in a moment.",
     "bad_answer": "The server sent an answer this console cannot read. Is the server address right?",
+    "ssh_key_invalid": "This is not an SSH public key. Use the one line of a .pub file, e.g. ssh-ed25519 AAAA...",
+    "ssh_key_limit": "You have registered the most SSH keys allowed. Delete one you no longer use.",
+    "ssh_key_not_found": "This SSH key is not registered any more.",
+    "credential_limit": "You have the most workspace credentials allowed. Remove a workspace you no longer use.",
+    "credential_not_found": "This workspace credential does not exist any more.",
+    "credential_invalid": "This workspace's credential was revoked. Deploy the workspace again.",
+    "key_not_registered": "This SSH key is not registered to your account. Register it, then connect again.",
 }
 
 _FIELD_WORDS: dict[str, str] = {
@@ -78,6 +85,7 @@ _FIELD_WORDS: dict[str, str] = {
     "license_key": "A license key looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
     "hardware_id": "This machine's identifier was refused.",
     "device_name": "This device name is too long.",
+    "public_key": "Paste the one line of your .pub file (ssh-ed25519 AAAA...).",
 }
 
 
@@ -417,6 +425,25 @@ class ApiClient:
     async def record_command(self, count: int = 1) -> schemas.CommandUsageResponse:
         body = _request(schemas.CommandUsageRequest, count=count)
         return await self._call("POST", "/usage/commands", schemas.CommandUsageResponse, body=body)
+
+    # -- Docker workspace ---------------------------------------------------------------
+
+    async def ssh_keys(self) -> list[schemas.SshKeyInfo]:
+        return await self._call("GET", "/workspace/ssh-keys", _SSH_KEY_LIST)
+
+    async def add_ssh_key(self, public_key: str, name: str = "") -> schemas.SshKeyInfo:
+        body = _request(schemas.SshKeyAddRequest, public_key=public_key, name=name[:200])
+        return await self._call("POST", "/workspace/ssh-keys", schemas.SshKeyInfo, body=body)
+
+    async def create_deployment_credential(self, name: str) -> schemas.DeploymentCredentialCreated:
+        body = _request(schemas.DeploymentCredentialRequest, name=name[:200])
+        return await self._call("POST", "/workspace/credentials", schemas.DeploymentCredentialCreated, body=body)
+
+    async def revoke_deployment_credential(self, credential_id: str) -> None:
+        await self._call("DELETE", f"/workspace/credentials/{_path_segment(credential_id)}", None)
+
+
+_SSH_KEY_LIST = TypeAdapter(list[schemas.SshKeyInfo])
 
 
 def _request(model: type[BaseModel], **values) -> BaseModel:
