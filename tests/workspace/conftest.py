@@ -82,3 +82,13 @@ def api_server(tmp_path_factory):
     server = ApiServer(tmp_path_factory.mktemp("api"))
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _venv_tools_on_path():
+    """The test extra installs Compose v2, hadolint and shellcheck into this Python's bin
+    directory; put it on PATH as an activated venv would (the console looks them up there)."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    yield

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -42,18 +41,13 @@ class ComposeResult:
     log: list[str] = field(default_factory=list)
 
 
-def _venv_bin(name: str) -> str | None:
-    candidate = Path(sys.executable).parent / name
-    return str(candidate) if candidate.exists() else None
-
-
 def compose_command() -> list[str] | None:
     docker = shutil.which("docker")
     if docker:
         probe = subprocess.run([docker, "compose", "version"], capture_output=True, text=True, timeout=20)
         if probe.returncode == 0:
             return [docker, "compose"]
-    standalone = shutil.which("docker-compose") or _venv_bin("docker-compose")
+    standalone = shutil.which("docker-compose")
     if standalone:
         probe = subprocess.run([standalone, "version"], capture_output=True, text=True, timeout=20)
         if probe.returncode == 0 and "version v" in probe.stdout.lower() + probe.stderr.lower():
