@@ -58,7 +58,7 @@ class ApiServer:
         self._log = open(data_dir / "server.log", "wb")
         env = dict(os.environ, CODITECT_SEAT_HEARTBEAT_INTERVAL_S=str(HEARTBEAT_S), CODITECT_SEAT_TTL_S=str(SEAT_TTL_S))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "server", "--port", str(self.port), "--database-url", self.database_url,
+            [sys.executable, "-m", "console.cli", "server", "--port", str(self.port), "--database-url", self.database_url,
              "--data-dir", str(data_dir)], stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
