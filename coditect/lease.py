@@ -71,7 +71,7 @@ def verify_lease(token: str, jwks: dict, *, hardware_id: str, now: datetime, max
     try:
         head_b64, body_b64, sig_b64 = token.split(".")
         header = json.loads(b64url_decode(head_b64))
-        claims = json.loads(b64url_decode(body_b64))
+        body = b64url_decode(body_b64)
         signature = b64url_decode(sig_b64)
     except (AttributeError, ValueError, binascii.Error, UnicodeDecodeError):
         return LeaseCheck(False, "malformed")
@@ -82,6 +82,10 @@ def verify_lease(token: str, jwks: dict, *, hardware_id: str, now: datetime, max
         return LeaseCheck(False, "unknown_kid")
     if not verify_ed25519(key, f"{head_b64}.{body_b64}".encode("ascii"), signature):
         return LeaseCheck(False, "bad_signature")
+    try:  # the claims are read only once the signature holds
+        claims = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return LeaseCheck(False, "malformed")
     if not isinstance(claims, dict) or any(k not in claims for k in _REQUIRED):
         return LeaseCheck(False, "malformed")
     if not (_is_int(claims["iat"]) and _is_int(claims["exp"])):

@@ -273,3 +273,32 @@ def test_mfa_challenge_recovery_code(snap):
         await press(pilot, "ctrl+t")
 
     assert snap("license", then)
+
+
+def _mac_install(home_name: str, publish_release: bool, then=None):
+    async def run(pilot):
+        from screens.install_macos import InstallMacosScreen
+        from tests.screens.test_install_macos import mac, publish
+
+        home = Path(home_name).absolute()
+        home.mkdir(exist_ok=True)
+        if publish_release:
+            publish(pilot.app.config.data_dir, Path("."))
+        pilot.app.install_machine = mac(home)
+        await pilot.app.push_screen(InstallMacosScreen())
+        await settle(pilot)
+        if then is not None:
+            await then(pilot)
+    return run
+
+
+def test_install_macos(snap):
+    assert snap("install", _mac_install("mac-home", True))
+
+
+def test_install_macos_done(snap):
+    assert snap("install", _mac_install("mac-home", True, lambda pilot: press(pilot, "i")))
+
+
+def test_install_macos_no_release(snap):
+    assert snap("install", _mac_install("mac-home", False))
