@@ -22,6 +22,8 @@ async def onboard_to_home(pilot, clock, organization: str = "Analytical Engines"
     await press(pilot, "ctrl+n")
     await press(pilot, "enter")
     await press(pilot, "ctrl+n")
+    assert screen_name(pilot.app) == "DeployWorkspaceScreen"  # Docker workspace: deploy now or later
+    await press(pilot, "escape")
     assert screen_name(pilot.app) == "HomeScreen"
     return {"email": pilot.app.session.me.email, "secret": secret, "codes": codes}
 

@@ -218,3 +218,19 @@ def test_deploying_again_updates_in_place(deployed):
                           capture_output=True, text=True).stdout
     assert keys.count(deployed.deployer.key.public_line.split()[1]) == 1
     assert ssh(deployed.key, deployed.port, "true").returncode == 0
+
+
+def test_coditect_run_inside_the_workspace_counts_against_the_quota(deployed):
+    world = deployed.world
+    import httpx
+
+    def used() -> int:
+        r = httpx.get(world.api_url + "/api/v1/usage/commands", headers=world.member["headers"], timeout=10)
+        r.raise_for_status()
+        return r.json()["used"]
+
+    before = used()
+    r = ssh(deployed.key, deployed.port, "coditect run -- echo hello-from-the-workspace")
+    assert r.returncode == 0, r.stderr
+    assert "hello-from-the-workspace" in r.stdout
+    assert used() == before + 1

@@ -90,9 +90,10 @@ def run_preflight(port: int, api_url: str | None, *, port_is_ours: bool = False)
     except subprocess.TimeoutExpired:
         checks.append(Check("Engine", False, failure=failures.daemon_down()))
         return result
-    arch = info.stdout.strip()
-    if info.returncode != 0 or not arch:
-        checks.append(Check("Engine", False, failure=failures.explain(info.stderr or info.stdout)))
+    arch = info.stdout.strip() or "unknown"
+    if info.returncode != 0:
+        words = (info.stderr or info.stdout).strip()
+        checks.append(Check("Engine", False, failure=failures.explain(words) if words else failures.daemon_down()))
         return result
     checks.append(Check("Engine", True, "running"))
     if arch not in SUPPORTED_ARCHES:
