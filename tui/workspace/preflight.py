@@ -79,12 +79,12 @@ def run_preflight(port: int, api_url: str | None, *, port_is_ours: bool = False)
     if shutil.which("docker") is None:
         checks.append(Check("Docker", False, failure=failures.no_docker()))
         return result
-    checks.append(Check("Docker", True, shutil.which("docker") or ""))
+    checks.append(Check("Docker", True))
     result.compose = compose_command()
     if result.compose is None:
         checks.append(Check("Compose", False, failure=failures.no_compose()))
         return result
-    checks.append(Check("Compose", True, " ".join(result.compose[-2:])))
+    checks.append(Check("Compose", True))
     try:
         info = _docker("info", "--format", "{{.Architecture}}")
     except subprocess.TimeoutExpired:
