@@ -95,13 +95,13 @@ def run_preflight(port: int, api_url: str | None, *, port_is_ours: bool = False)
         words = (info.stderr or info.stdout).strip()
         checks.append(Check("Engine", False, failure=failures.explain(words) if words else failures.daemon_down()))
         return result
-    checks.append(Check("Engine", True, "running"))
+    checks.append(Check("Engine", True))
     if arch not in SUPPORTED_ARCHES:
         checks.append(Check("Architecture", False, arch, failures.explain("no matching manifest")))
     else:
         checks.append(Check("Architecture", True, arch))
     if port_is_ours or port_is_free(port):
-        checks.append(Check("Port", True, f"127.0.0.1:{port}"))
+        checks.append(Check("Port", True))
     else:
         result.free_port = next_free_port(port)
         checks.append(Check("Port", False, f"127.0.0.1:{port}", failures.port_taken(port, result.free_port)))
@@ -115,5 +115,5 @@ def run_preflight(port: int, api_url: str | None, *, port_is_ours: bool = False)
             "api_down", f"The CODITECT API does not answer at {api_url}.",
             "Start it (coditect-console server) or check the address, then deploy again.")))
     else:
-        checks.append(Check("API", True, api_url))
+        checks.append(Check("API", True))
     return result
