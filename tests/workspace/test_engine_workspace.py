@@ -36,9 +36,10 @@ class Deployed:
         self.tmp = tmp
 
 
-def _client(world) -> ApiClient:
+def _client(world, session: dict | None = None) -> ApiClient:
+    session = session or world.member
     client = ApiClient(world.api_url)
-    client.tokens = Tokens(world.member["access_token"], "not-used", time.time() + 3600, world.member["session_id"])
+    client.tokens = Tokens(session["access_token"], "not-used", time.time() + 3600, session["session_id"])
     return client
 
 
@@ -67,8 +68,10 @@ def deployed(api_server, base_image, tmp_path_factory):
     deployed = Deployed(world, deployer, events, written, result, tmp)
     yield deployed
 
+    fresh = world.new_member_session()
+
     async def remove():
-        client = _client(world)
+        client = _client(world, fresh)
         try:
             deployer.api = client
             return await deployer.remove(preflight.compose, lambda e: None)
@@ -234,3 +237,38 @@ def test_coditect_run_inside_the_workspace_counts_against_the_quota(deployed):
     assert r.returncode == 0, r.stderr
     assert "hello-from-the-workspace" in r.stdout
     assert used() == before + 1
+
+
+def test_a_pty_session_whose_client_is_killed_gives_its_seat_back(deployed):
+    world = deployed.world
+    from tests.workspace.world import ssh_argv
+
+    proc = subprocess.Popen(ssh_argv(deployed.key, deployed.port, SESSION_INFO + "; sleep 120", extra=("-tt",)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(first_line(proc))
+        assert world.live_container_seats()
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert world.wait_released(info["seat_id"], within_s=20).released_reason == "released"
+
+
+def test_disabling_the_user_ends_the_session_within_one_heartbeat(deployed):
+    import httpx
+
+    world = deployed.world
+    user = f"{world.api_url}/api/v1/admin/users/{world.member['user_id']}"
+    proc = ssh_background(deployed.key, deployed.port, SESSION_INFO + "; sleep 120")
+    try:
+        info = json.loads(first_line(proc))
+        assert httpx.patch(user, headers=world.owner["headers"], json={"disabled": True}).status_code == 200
+        proc.wait(timeout=HEARTBEAT_S * 3 + 5)
+        stderr = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        httpx.patch(user, headers=world.owner["headers"], json={"disabled": False})
+    assert "coditect: this session was ended by CODITECT" in stderr
+    assert world.seat_row(info["seat_id"]).released_at is not None

@@ -49,6 +49,24 @@ class World:
                 await app.state.runtime.close()
         return asyncio.run(load())
 
+    def new_member_session(self) -> dict:
+        """A fresh login session of the member (the console's may have been revoked by a test)."""
+        from server.models import User
+        from server.services.tokens import open_session
+
+        async def open_one():
+            app = app_beside(self.data_dir, self.database_url)
+            try:
+                await app.state.runtime.start()
+                async with app.state.runtime.sessionmaker() as db:
+                    user = await db.get(User, self.member["user_id"])
+                    tokens = await open_session(db, app.state.runtime, user, amr=["pwd"], device_name="console")
+                    await db.commit()
+                    return {"access_token": tokens.access_token, "session_id": tokens.session_id}
+            finally:
+                await app.state.runtime.close()
+        return asyncio.run(open_one())
+
     def wait_released(self, seat_id: str, within_s: float) -> Seat:
         deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:
