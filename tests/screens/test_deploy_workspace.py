@@ -101,6 +101,18 @@ async def test_a_taken_port_is_named_and_the_next_free_one_offered(config, make_
             # The next check that fails: the built-in server cannot be reached by a container.
             assert app.screen.status.message.startswith("The workspace cannot reach this console's built-in server.")
             assert app.screen.check_action("start_api", ()) is True
+            # s: the console serves its own data folder on 127.0.0.1 for the container.
+            await press(pilot, "s")
+            await wait_idle(pilot, timeout=60)
+            process = app.screen.flow.api_process
+            try:
+                assert app.screen.status.message == "Ready: press d to deploy."
+                assert "✓ API" in checks_text(app)
+                api = dict(app.screen.query_one("#facts").rows)["API"]
+                assert httpx.get(api + "/healthz").status_code == 200
+            finally:
+                process.terminate()
+                process.wait(10)
 
 
 @pytest.mark.engine
