@@ -20,6 +20,8 @@ from tests.workspace.engine import EngineUnavailable, ensure_base_image, start_d
 
 HEARTBEAT_S = 2
 SEAT_TTL_S = 8
+# Short enough that a session outlives its first access token: the gate must refresh it.
+ACCESS_TOKEN_TTL_S = 8
 
 
 def _unavailable(reason: str):
@@ -56,7 +58,8 @@ class ApiServer:
         self.database_url = f"sqlite+aiosqlite:///{data_dir / 'api.db'}"
         data_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(data_dir / "server.log", "wb")
-        env = dict(os.environ, CODITECT_SEAT_HEARTBEAT_INTERVAL_S=str(HEARTBEAT_S), CODITECT_SEAT_TTL_S=str(SEAT_TTL_S))
+        env = dict(os.environ, CODITECT_SEAT_HEARTBEAT_INTERVAL_S=str(HEARTBEAT_S), CODITECT_SEAT_TTL_S=str(SEAT_TTL_S),
+                   CODITECT_ACCESS_TOKEN_TTL_S=str(ACCESS_TOKEN_TTL_S))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "console.cli", "server", "--port", str(self.port), "--database-url", self.database_url,
              "--data-dir", str(data_dir)], stdout=self._log, stderr=subprocess.STDOUT, env=env)

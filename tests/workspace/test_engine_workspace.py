@@ -272,3 +272,18 @@ def test_disabling_the_user_ends_the_session_within_one_heartbeat(deployed):
         httpx.patch(user, headers=world.owner["headers"], json={"disabled": False})
     assert "coditect: this session was ended by CODITECT" in stderr
     assert world.seat_row(info["seat_id"]).released_at is not None
+
+
+def test_a_session_outlives_its_access_tokens_because_the_gate_refreshes_them(deployed):
+    """The API issues 8 s access tokens here; a 20 s session keeps working to its end."""
+    from tests.workspace.conftest import ACCESS_TOKEN_TTL_S
+
+    script = (SESSION_INFO + f"; sleep {ACCESS_TOKEN_TTL_S * 2 + 4}; " + SESSION_INFO +
+              "; coditect run -- echo still-licensed")
+    r = ssh(deployed.key, deployed.port, script, timeout=120)
+    assert r.returncode == 0, r.stderr
+    first, last, ran = r.stdout.strip().splitlines()
+    assert json.loads(first)["access_token"] != json.loads(last)["access_token"]
+    assert json.loads(first)["seat_id"] == json.loads(last)["seat_id"]
+    assert ran == "still-licensed"
+    assert deployed.world.seat_row(json.loads(first)["seat_id"]).released_reason == "released"
