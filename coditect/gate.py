@@ -127,6 +127,8 @@ class Session:
         self.path = new_session_file()
         write_session_file(self.path, self.values)
         self.ended_reason: str | None = None  # set when the server says this session is over
+        self._lock = threading.Lock()  # a heartbeat never rewrites the file after close() removed it
+        self.closed = False
 
     def _refresh(self) -> None:
         answer = self.api.post("/api/v1/auth/refresh", {"refresh_token": self.refresh_token}, token="")
@@ -147,17 +149,22 @@ class Session:
             return
         except (ApiUnreachable, KeyError, TypeError, ValueError):
             return  # a blip: the next heartbeat tries again; the server's TTL decides
-        self.values["lease_token"] = lease["lease_token"]
-        write_session_file(self.path, self.values)
+        with self._lock:
+            if self.closed:
+                return
+            self.values["lease_token"] = lease["lease_token"]
+            write_session_file(self.path, self.values)
 
     def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            self.path.unlink(missing_ok=True)
         for call in (lambda: self.api.delete("/api/v1/licenses/release", {"seat_id": self.seat["seat_id"]}),
                      lambda: self.api.post("/api/v1/auth/logout")):
             try:
                 call()
             except (ApiProblem, ApiUnreachable):
                 pass
-        self.path.unlink(missing_ok=True)
 
 
 def child_command() -> list[str]:

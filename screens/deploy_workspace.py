@@ -127,11 +127,11 @@ class DeployWorkspaceScreen(BaseScreen):
         self.show_facts()
 
     def on_worker_state_changed(self, event) -> None:
-        # An API error or a crash ends the worker without show_outcome: let keys work again.
-        if event.worker.group in ("deploy", "remove") and event.state.name in ("ERROR", "CANCELLED", "SUCCESS"):
-            if self.busy and event.state.name != "SUCCESS":
-                self.busy = False
-                self.refresh_bindings()
+        # An API error (shown in words by BaseScreen) ends the worker without show_outcome:
+        # whatever happened, the keys work again once the worker is over.
+        if event.worker.group in ("deploy", "remove") and event.worker.is_finished and self.busy:
+            self.busy = False
+            self.refresh_bindings()
 
     # -- the other keys -------------------------------------------------------------------------
 

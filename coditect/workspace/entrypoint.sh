@@ -36,6 +36,10 @@ chmod 0644 "$keys"
 printf 'Port %s\nListenAddress %s\n' "$SSH_PORT" "$SSH_LISTEN_ADDRESS" > /etc/ssh/sshd_config.d/01-listen.conf
 
 # The deployment credential: readable by root only; the broker uses it for the gate.
+if [ ! -r "$CREDENTIAL_SOURCE" ]; then
+  echo "The deployment credential is missing ($CREDENTIAL_SOURCE): deploy again from CODITECT Console." >&2
+  exit 1
+fi
 cp "$CREDENTIAL_SOURCE" /etc/coditect/credential
 chown root:root /etc/coditect/credential
 chmod 0600 /etc/coditect/credential

@@ -103,6 +103,10 @@ def test_a_session_holds_a_seat_and_a_clean_exit_releases_it(deployed):
     assert info["user_email"] == "dev@ws.example" and lines[1] == "600 coditect"
     row = world.wait_released(info["seat_id"], within_s=10)
     assert row.kind == "container_session" and row.released_reason == "released"
+    # The session file went with the session (the sticky directory is empty again).
+    left = subprocess.run(["docker", "exec", deployed.container, "find", "/run/coditect/sessions", "-type", "f"],
+                          capture_output=True, text=True)
+    assert left.returncode == 0 and left.stdout == ""
 
 
 def test_the_seat_is_visible_to_the_admin_while_the_session_lives(deployed):

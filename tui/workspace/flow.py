@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from tui.errors import ApiError
 from tui.workspace.compose import ProgressEvent
 from tui.workspace.deploy import DEFAULT_PORT, Deployer, Plan, default_ssh_dir, read_record, use_host_network
 from tui.workspace.failures import Failure, explain
@@ -104,9 +103,7 @@ class WorkspaceFlow:
             await self.deployer.register_key()
             on_step("Writing the deployment folder…")
             files = await self.deployer.write_folder()
-        except ApiError:
-            raise  # the screen shows API errors in words
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # API errors go up: the screen shows them in words
             return Outcome(False, failure=Failure("folder", f"The deployment folder could not be written: "
                                                             f"{exc.__class__.__name__}.",
                                                   f"Check that {_tilde(self.plan.folder)} is writable."))
