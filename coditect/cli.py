@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from coditect import __version__
-from coditect.license import Refused, Report, check_command
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 127
@@ -44,7 +43,7 @@ def _when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def status_lines(report: Report) -> list[str]:
+def status_lines(report) -> list[str]:
     lines = [f"Account:   {report.email or '?'} ({report.source})"]
     lines.append(f"Seat:      {report.seat_id or 'none yet'}")
     if report.online:
@@ -78,6 +77,8 @@ def _run_child(argv: list[str]) -> int:
 def main(argv: list[str] | None = None, *, env: dict | None = None, home: Path | None = None,
          clock=time.time) -> int:
     args = _parser().parse_args(argv)
+    from coditect.license import Refused, check_command  # after --help/--version: those need no network code
+
     env = dict(os.environ) if env is None else env
     home = Path(env.get("HOME") or Path.home()) if home is None else home
     if args.command == "status":

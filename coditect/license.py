@@ -237,6 +237,7 @@ def _online_agent(holder: AgentHolder, count: bool) -> Report:
         now = holder.clock()
         holder.see_time(now)
         check = holder.verify_online(api, lease["lease_token"], now)
+        holder.see_time(check.claims["iat"])  # the server's clock: offline, ours may not go back before it
         holder.save()
         usage = _count(api, token, holder, count)
     except ApiProblem as problem:

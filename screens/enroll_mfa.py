@@ -3,8 +3,10 @@
 
 The QR code (41x21 cells in half blocks, about 80x41 in full blocks) sits beside the
 instructions when the window is wide enough for both, above them otherwise. The whole page
-scrolls (pageup/pagedown/home/end, and to whatever gets the focus), so at 60x20 or in
-full-block mode nothing is out of reach; the code itself is never cut (widgets/qr_code.py).
+scrolls (pageup/pagedown/home/end, and to whatever gets the focus), so nothing is out of
+reach; the code itself is never cut: where it cannot be seen whole (too narrow, or taller
+than the page, e.g. 60x20, or full blocks below 45 rows) it says what the window lacks and
+the key is there to type (widgets/qr_code.py).
 The status line sits under the Confirm button, next to what it talks about.
 """
 
@@ -17,7 +19,7 @@ from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Static
 
 from screens.base import BaseScreen
-from tui.config import load_preferences, save_preferences
+from tui import preferences
 from widgets.form_field import FormField
 from widgets.qr_code import MIN_QUIET_ZONE, QRCode, drawn_size
 from widgets.status_line import StatusLine
@@ -83,17 +85,19 @@ class EnrollMfaScreen(BaseScreen):
         modules, mode = (code.modules, code.mode) if code else (TOTP_QR_MODULES, "half")
         code_width = drawn_size(modules + 2 * MIN_QUIET_ZONE, mode).width + 2  # + the box's padding
         self.query_one("#enroll").set_class(self.size.width < code_width + STEPS_MIN_WIDTH, "-stacked")
+        if code:  # a code taller than the page cannot be scanned: it says so instead
+            code.set_max_rows(self.query_one("#body").size.height or None)
 
     def start_enrollment(self) -> None:
-        self.call("Preparing your authenticator code…", self.app.session.enroll, self.show_enrollment)
+        self.call("Preparing your authenticator code…", self.app.session.mfa.enroll, self.show_enrollment)
 
     async def show_enrollment(self, enrollment: tuple[str, str]) -> None:
         """Draw the QR code for the otpauth URI and print the key."""
         self.secret, self.uri = enrollment
-        mode = load_preferences(self.app.config).get("qr_mode", "half")
+        mode = preferences.load(self.app.config).qr_mode
         box = self.query_one("#qr-box")
         await box.remove_children()
-        await box.mount(QRCode(self.uri, mode=mode if mode in ("half", "full") else "half", id="qr"))
+        await box.mount(QRCode(self.uri, mode=mode, id="qr"))
         self.query_one("#secret", Static).update(Text(grouped(self.secret), style="bold"))
         self.fit_layout()
         self.refresh_bindings()
@@ -123,13 +127,14 @@ class EnrollMfaScreen(BaseScreen):
         for code in self.query("#qr").results(QRCode):
             mode = "full" if code.mode == "half" else "half"
             code.set_mode(mode)
-            save_preferences(self.app.config, qr_mode=mode)
+            with preferences.edit(self.app.config) as prefs:
+                prefs.qr_mode = mode
             self.fit_layout()
             body = self.query_one("#body", VerticalScroll)
             body.scroll_home(animate=False)
             body.focus()  # the code field may now be out of view: never type blind
             self.call_after_refresh(self.focus_code_if_in_view)
-            self.status.show("Full-block QR code: pageup/pagedown scroll the page if it does not fit."
+            self.status.show("Full-block QR code (for fonts that break half blocks)."
                              if mode == "full" else "Compact QR code.", "info")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -141,5 +146,5 @@ class EnrollMfaScreen(BaseScreen):
             return
         if not self.form_ok():
             return
-        code = self.query_one("#code", FormField).value.replace(" ", "")
-        self.call("Checking the code…", lambda: self.app.session.confirm_enroll(code), lambda _: self.app.advance())
+        code = self.query_one("#code", FormField).value
+        self.call("Checking the code…", lambda: self.app.session.mfa.confirm_enroll(code), lambda _: self.app.advance())

@@ -1,5 +1,6 @@
 """Sign in with email and password (the second factor comes next). The email is
-prefilled: the one just verified (said so), else the account last signed in here."""
+prefilled: the one typed on the screen that sent the user here, else the one just verified
+(said so), else the account last signed in here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
-from tui.api import ApiError
+from tui.sign_in import SignInResult
 from screens.actions import Action, bindings
 from widgets.form_field import FormField
 from widgets.validators import EmailAddress
@@ -22,9 +23,13 @@ class LoginScreen(BaseScreen):
     ]
     BINDINGS = bindings(ACTIONS)
 
+    def __init__(self, email: str | None = None) -> None:
+        super().__init__()
+        self.email = email  # typed elsewhere (e.g. "sign in instead" on the register screen)
+
     def compose_body(self) -> ComposeResult:
         yield Static("Sign in to CODITECT", classes="screen-title")
-        if self.app.session.verified_email:
+        if self.app.session.sign_in.verified_email:
             yield Static(Text("Email verified — sign in to continue."), id="verified", classes="lead")
         yield FormField("Email", Input(placeholder="you@example.com", validators=[EmailAddress()], compact=True,
                                        max_length=254), id="email")
@@ -34,8 +39,8 @@ class LoginScreen(BaseScreen):
     def on_mount(self) -> None:
         email = self.query_one("#email", FormField)
         session = self.app.session
-        verified = session.verified_email
-        account = verified if verified and verified is not True else session.last_account
+        verified = session.sign_in.verified_email
+        account = self.email or (verified if verified and verified is not True else session.last_account)
         if account:
             email.input.value = account
             self.query_one("#password", FormField).input.focus()
@@ -54,16 +59,9 @@ class LoginScreen(BaseScreen):
             return
         email = self.query_one("#email", FormField).value.strip()
         password = self.query_one("#password", FormField).value
-        session = self.app.session
+        self.call("Signing in…", lambda: self.app.session.sign_in.login(email, password), self._signed_in)
 
-        async def sign_in():
-            try:
-                return await session.login(email, password)
-            except ApiError as error:
-                if error.code == "email_not_verified":
-                    # A new code was sent; the state machine now says VERIFY_EMAIL.
-                    self.app.notify(error.message, timeout=8)
-                    return session.state()
-                raise
-
-        self.call("Signing in…", sign_in, lambda _: self.app.advance())
+    def _signed_in(self, result: SignInResult) -> None:
+        if result.message:  # e.g. verify the email first: a new code was sent
+            self.app.notify(result.message, timeout=8, markup=False)
+        self.app.advance(result.state)

@@ -216,3 +216,18 @@ async def test_workspace_session_file(server, tmp_path, capfd):
         # The gate's session revoked: the next command is refused.
         assert (await client.post(f"{API}/logout", headers=bearer(account["access_token"]))).status_code == 204
         assert cli.main(["run", "--", "true"], env=env, home=home) == EXIT_NOT_SIGNED_IN
+
+
+async def test_the_consoles_lease_lets_the_first_run_work_offline(server, tmp_path, capfd):
+    m = Mac(server, tmp_path)
+    await m.sign_up()
+    try:
+        seat = await m.api.acquire_seat(HW, "console")  # what the console holds for this machine
+        await sign_in_agent(m.api, m.config, hardware_id=HW, device_name="test mac", user_email=m.account["email"],
+                            lease={"seat_id": seat.seat_id, "lease_token": seat.lease_token})
+        m.edit(api_url=f"http://127.0.0.1:{free_port()}")
+        assert m.run("true") == 0
+        assert m.status() == 0
+        assert f"Seat:      {seat.seat_id}" in capfd.readouterr().out
+    finally:
+        await m.api.aclose()

@@ -132,3 +132,17 @@ def test_the_coditect_package_imports_only_the_standard_library():
     done = subprocess.run([sys.executable, "-c", code, "/nonexistent-home"], capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
     assert "Not signed in" in done.stderr
+
+
+def test_the_coditect_package_parses_as_python_3_9():
+    """A Mac's system python3 (Command Line Tools) may be 3.9: no newer syntax in coditect/."""
+    import ast
+    from pathlib import Path
+
+    import coditect
+
+    for path in sorted(Path(coditect.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path), feature_version=(3, 9))
+        if any(isinstance(node, ast.AnnAssign) for node in ast.walk(tree)) or "|" in path.read_text():
+            # `X | None` in annotations is fine on 3.9 only when annotations are not evaluated.
+            assert "from __future__ import annotations" in path.read_text() or path.name == "__main__.py", path

@@ -45,7 +45,7 @@ async def test_server_text_is_never_markup_and_other_devices_can_be_revoked(conf
         table = app.screen.query_one("#sessions", DataTable)
         rows = cells(table)
         assert [DEVICE, "127.0.0.1"] in [row[:2] for row in rows]
-        assert sum(row[3] == "this computer" for row in rows) == 1
+        assert sum(row[4] == "this computer" for row in rows) == 1  # Device, From, Signed in, Last seen, ""
 
         table.move_cursor(row=[row[0] for row in rows].index(DEVICE))
         await press(pilot, "d")
@@ -56,7 +56,7 @@ async def test_server_text_is_never_markup_and_other_devices_can_be_revoked(conf
         await press(pilot, "d")
         await press(pilot, "y")
         left = cells(app.screen.query_one("#sessions", DataTable))
-        assert len(left) == 1 and left[0][3] == "this computer"
+        assert len(left) == 1 and left[0][4] == "this computer"
 
         # This computer's own session is ended with "sign out", not "revoke".
         app.screen.query_one("#sessions", DataTable).move_cursor(row=0)
@@ -94,7 +94,7 @@ async def test_new_recovery_codes_need_a_current_code(config, make_app, clock):
         await fill(pilot, "code", totp(account["secret"], clock))
         await press(pilot, "enter")
         assert screen_name(app) == "RecoveryCodesScreen"
-        new_codes = app.session.pending_recovery_codes
+        new_codes = app.session.mfa.pending_recovery_codes
         assert len(new_codes) == 10 and not set(new_codes) & set(account["codes"])
         await press(pilot, "ctrl+n")  # not before "I have saved them"
         assert screen_name(app) == "RecoveryCodesScreen"

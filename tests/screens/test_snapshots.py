@@ -30,18 +30,18 @@ async def reach(pilot, clock, stage: str) -> None:
     stages = ONBOARDING[1:ONBOARDING.index(stage) + 1]
     for name in stages:
         if name == "verify":
-            await session.register(EMAIL, PASSWORD, "Ada Lovelace", ORG)
+            await session.sign_in.register(EMAIL, PASSWORD, "Ada Lovelace", ORG)
         elif name == "enroll":
             code, _ = read_verification_mail(app.config.outbox_dir, to=EMAIL)
-            await session.verify(code)
+            await session.sign_in.verify(code)
         elif name == "recovery":
-            secret, _uri = await session.enroll()
-            await session.confirm_enroll(totp(secret, clock))
+            secret, _uri = await session.mfa.enroll()
+            await session.mfa.confirm_enroll(totp(secret, clock))
             clock.advance(30)
         elif name == "license":
-            session.acknowledge_recovery_codes()
+            session.mfa.acknowledge_recovery_codes()
         elif name == "install":
-            await session.acquire_seat()
+            await session.seat.acquire()
         elif name == "home":
             session.choose_install("docker")
     if stages:
@@ -76,7 +76,7 @@ async def fixed_enrollment(pilot):
 
 
 async def fixed_codes(pilot):
-    pilot.app.session.pending_recovery_codes = list(fixed.CODES)
+    pilot.app.session.mfa.pending_recovery_codes = list(fixed.CODES)
     await pilot.app.screen.show_codes()
 
 
@@ -172,7 +172,7 @@ def test_recovery_codes(snap):
 
 def test_recovery_codes_after_a_restart(snap):
     async def then(pilot):
-        pilot.app.session.pending_recovery_codes = None
+        pilot.app.session.mfa.pending_recovery_codes = None
         await pilot.app.screen.show_codes()
 
     assert snap("recovery", then)
@@ -257,7 +257,7 @@ def test_mfa_challenge(snap):
     async def then(pilot):
         session = pilot.app.session
         await session.logout()
-        assert await session.login(EMAIL, PASSWORD) == "mfa"
+        assert (await session.sign_in.login(EMAIL, PASSWORD)).needs_second_factor
         pilot.app.advance()
 
     assert snap("license", then)
@@ -267,7 +267,7 @@ def test_mfa_challenge_recovery_code(snap):
     async def then(pilot):
         session = pilot.app.session
         await session.logout()
-        await session.login(EMAIL, PASSWORD)
+        await session.sign_in.login(EMAIL, PASSWORD)
         pilot.app.advance()
         await settle(pilot)
         await press(pilot, "ctrl+t")

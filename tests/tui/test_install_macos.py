@@ -186,6 +186,11 @@ async def test_refusals(client, settings, machine):
         await install(client, machine, Manifest("1.0.0", "/x", "0" * 64, 1))
     assert refused.value.code == "command_exists"
     assert foreign.read_bytes() == b"#!/bin/sh\necho mine\n"
+    foreign.unlink()
+    foreign.symlink_to("/bin/sh")  # a link of the user's own, to somewhere else
+    with pytest.raises(InstallError) as refused:
+        await install(client, machine, Manifest("1.0.0", "/x", "0" * 64, 1))
+    assert refused.value.code == "command_exists" and os.readlink(foreign) == "/bin/sh"
 
 
 async def test_agent_state_path_is_recorded_and_removed_on_uninstall(client, released, machine, tmp_path):

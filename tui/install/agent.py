@@ -27,17 +27,22 @@ def agent_state_path(config: AppConfig) -> Path:
 
 
 async def sign_in_agent(api: ApiClient, config: AppConfig, *, hardware_id: str, device_name: str,
-                        user_email: str) -> Path:
-    """Mint the agent session and write the state file; returns its path."""
+                        user_email: str, lease: dict | None = None) -> Path:
+    """Mint the agent session and write the state file; returns its path. `lease` is the
+    console's saved lease of this machine's seat (the same seat), so that the command works
+    offline from its very first run."""
     path = agent_state_path(config)
     previous = read_json(path).get("session_id")
     tokens = await api.create_agent_session(device_name, hardware_id)
     jwks = (await api.jwks()).model_dump(mode="json")
-    write_private_file(path, json.dumps({
+    state = {
         "api_url": config.api_url, "session_id": tokens.session_id, "refresh_token": tokens.refresh_token,
         "hardware_id": hardware_id, "device_name": device_name, "user_email": user_email,
         "pins": {"jwks": jwks},
-    }, indent=2))
+    }
+    if lease and lease.get("seat_id") and lease.get("lease_token"):
+        state.update(seat_id=lease["seat_id"], lease_token=lease["lease_token"])
+    write_private_file(path, json.dumps(state, indent=2))
     if previous and previous != tokens.session_id:
         try:
             await api.revoke_my_session(previous)

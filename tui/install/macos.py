@@ -203,15 +203,14 @@ def _missing_dirs(path: Path) -> list[Path]:
     return list(reversed(missing))
 
 
-def _ours(machine: Machine, receipt: dict | None) -> bool:
+def _ours(machine: Machine) -> bool:
     """Is ~/.local/bin/coditect ours to replace (absent, or a symlink into our folder)?"""
     link = machine.command_path
     if not link.exists() and not link.is_symlink():
         return True
     if not link.is_symlink():
         return False
-    target = Path(os.readlink(link))
-    return receipt is not None or machine.share_dir in target.parents
+    return machine.share_dir in Path(os.readlink(link)).parents
 
 
 def _swap_symlink(link: Path, target: Path) -> None:
@@ -289,7 +288,7 @@ async def install(http: httpx.AsyncClient, machine: Machine, manifest: Manifest 
         raise InstallError("not_macos", "The macOS install runs only on a Mac.")
     manifest = manifest or await fetch_manifest(http, machine)
     receipt = read_receipt(machine)
-    if not _ours(machine, receipt):
+    if not _ours(machine):
         raise InstallError("command_exists", f"{machine.command_path} already exists and was not installed by "
                                              "CODITECT Console; move it away, then install again.")
     if _already_installed(machine, receipt, manifest):

@@ -61,7 +61,7 @@ class MacInstall:
             me, lic = self.session.me, self.session.license
             state_path = await agent.sign_in_agent(
                 self.session.api, self.session.config, hardware_id=lic.hardware_id, device_name=lic.device_name,
-                user_email=me.email if me else "")
+                user_email=me.email if me else "", lease=lic.cached_lease())
         result = await install(self.session.api.http, self.machine, manifest, progress=progress,
                                agent_state=state_path)
         return Outcome(self._words(result, signed_in=state_path is not None))
