@@ -131,7 +131,7 @@ async def test_deploy_through_the_screen_on_the_engine(tmp_path, make_app, clock
     app = make_app(app_config(tmp_path / "data", tmp_path / "config", clock, api_url=api_server.url))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await app.session.login(account["email"], account["password"])
+        await app.session.sign_in.login(account["email"], account["password"])
         from screens.deploy_workspace import DeployWorkspaceScreen
         await app.push_screen(DeployWorkspaceScreen())
         await wait_idle(pilot)
