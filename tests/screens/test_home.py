@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, DataTable
 
-from tests.screens.driving import (enroll, fill, onboard_to_license, press, register, save_codes_and_continue,
-                                   screen_name, settle, totp, verify_from_outbox)
+from tests.screens.driving import fill, onboard_to_license, prepare, press, screen_name, settle, totp
 from tests.screens.peers import other_machine
 
 ORG = "[bold]x[/]"
@@ -14,6 +13,7 @@ DEVICE = "[red]evil"
 
 
 async def onboard_to_home(pilot, clock, organization: str = "Analytical Engines") -> dict:
+<<<<<<< HEAD
     await register(pilot, organization=organization)
     await verify_from_outbox(pilot)
     secret = await enroll(pilot, clock)
@@ -24,8 +24,12 @@ async def onboard_to_home(pilot, clock, organization: str = "Analytical Engines"
     await press(pilot, "ctrl+n")
     assert screen_name(pilot.app) == "DeployWorkspaceScreen"  # Docker workspace: deploy now or later
     await press(pilot, "escape")
+=======
+    """A fully onboarded account on Home (the seat of the free license, Docker chosen)."""
+    account = await prepare(pilot, clock, "home", organization=organization)
+>>>>>>> main
     assert screen_name(pilot.app) == "HomeScreen"
-    return {"email": pilot.app.session.me.email, "secret": secret, "codes": codes}
+    return account
 
 
 def cells(table: DataTable) -> list[list[str]]:
