@@ -94,13 +94,10 @@ FIELD_WORDS: dict[str, str] = {
     "license_key": "A license key looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
     "hardware_id": "This machine's identifier was refused.",
     "device_name": "This device name is too long.",
-<<<<<<< HEAD
     "public_key": "Paste the one line of your .pub file (ssh-ed25519 AAAA...).",
-=======
     "daily_limit": "Enter a whole number of commands from 0 to 10000000 (or none to remove the limit).",
     "role": "Choose owner, admin or member.",
     "q": "Use at most 200 characters.",
->>>>>>> main
 }
 
 

@@ -13,21 +13,8 @@ DEVICE = "[red]evil"
 
 
 async def onboard_to_home(pilot, clock, organization: str = "Analytical Engines") -> dict:
-<<<<<<< HEAD
-    await register(pilot, organization=organization)
-    await verify_from_outbox(pilot)
-    secret = await enroll(pilot, clock)
-    codes = await save_codes_and_continue(pilot)
-    await press(pilot, "ctrl+s")  # the free license's seat
-    await press(pilot, "ctrl+n")
-    await press(pilot, "enter")
-    await press(pilot, "ctrl+n")
-    assert screen_name(pilot.app) == "DeployWorkspaceScreen"  # Docker workspace: deploy now or later
-    await press(pilot, "escape")
-=======
     """A fully onboarded account on Home (the seat of the free license, Docker chosen)."""
     account = await prepare(pilot, clock, "home", organization=organization)
->>>>>>> main
     assert screen_name(pilot.app) == "HomeScreen"
     return account
 
