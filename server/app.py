@@ -12,6 +12,7 @@ from server.errors import install_error_handlers
 from server.guards import Guards
 from server.routes import admin, auth, licenses, meta, pages, password, support, usage
 from server.routes import releases
+from server.routes import workspace
 from server.runtime import Runtime
 from server.sweeper import sweep_forever
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router, prefix=f"{API_PREFIX}/admin", tags=["admin"])
     app.include_router(support.router, prefix=f"{API_PREFIX}/support", tags=["support"])
     app.include_router(releases.router, prefix=f"{API_PREFIX}/releases", tags=["releases"])
+    app.include_router(workspace.router, prefix=f"{API_PREFIX}/workspace", tags=["workspace"])
     return app
 
 

@@ -25,6 +25,11 @@ class KeyringUnavailable(Exception):
     """The keyring failed, hung, or is disabled."""
 
 
+def sign_in_scope(config: AppConfig) -> str:
+    """Which server a saved sign-in belongs to (embedded servers differ by data dir)."""
+    return config.api_url or f"embedded:{config.data_dir}"
+
+
 def _entry(scope: str, account: str) -> str:
     return f"{scope}|{account.strip().lower()}"
 
