@@ -88,6 +88,14 @@ async def test_start_with_the_server_down_and_a_valid_lease_opens_home_offline(s
         assert status.state == "offline" and lease_rows(app)["Seat"] == "offline"
         assert lease_rows(app)["Lease until"] == status.valid_until.strftime("%Y-%m-%d %H:%M UTC")
 
+        # The license screen says its list could not be loaded, never "Loading…" beside the error.
+        await press(pilot, "k")
+        assert screen_name(app) == "LicenseScreen" and "cannot be reached" in app.screen.status.message
+        listing = str(app.screen.query_one("#licenses").render())
+        assert "could not be loaded" in listing and "Loading" not in listing
+        await press(pilot, "escape")
+        assert screen_name(app) == "HomeScreen"
+
         server.restart()
         await press(pilot, "r")
         assert app.session.connected and app.session.license.status().state == "online"
