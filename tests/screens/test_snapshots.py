@@ -16,37 +16,14 @@ import pytest
 
 from tests.screens import fixed
 from tests.screens.conftest import app_config
-from tests.screens.driving import EMAIL, PASSWORD, press, settle, totp
-from tests.server.flows import read_verification_mail
+from tests.screens.driving import EMAIL, PASSWORD, prepare, press, settle
 
 ORG = "[bold]x[/]"  # shown literally everywhere
-ONBOARDING = ("welcome", "verify", "enroll", "recovery", "license", "install", "home")
 
 
 async def reach(pilot, clock, stage: str) -> None:
     """Advance the account (through the session, as the screens do) to `stage`."""
-    app, session = pilot.app, pilot.app.session
-    await settle(pilot)
-    stages = ONBOARDING[1:ONBOARDING.index(stage) + 1]
-    for name in stages:
-        if name == "verify":
-            await session.sign_in.register(EMAIL, PASSWORD, "Ada Lovelace", ORG)
-        elif name == "enroll":
-            code, _ = read_verification_mail(app.config.outbox_dir, to=EMAIL)
-            await session.sign_in.verify(code)
-        elif name == "recovery":
-            secret, _uri = await session.mfa.enroll()
-            await session.mfa.confirm_enroll(totp(secret, clock))
-            clock.advance(30)
-        elif name == "license":
-            session.mfa.acknowledge_recovery_codes()
-        elif name == "install":
-            await session.seat.acquire()
-        elif name == "home":
-            session.choose_install("docker")
-    if stages:
-        app.advance()
-    await settle(pilot)
+    await prepare(pilot, clock, stage, organization=ORG)
 
 
 @pytest.fixture
@@ -278,3 +255,32 @@ def test_mfa_challenge_recovery_code(snap):
         await press(pilot, "ctrl+t")
 
     assert snap("license", then)
+
+
+def _mac_install(home_name: str, publish_release: bool, then=None):
+    async def run(pilot):
+        from screens.install_macos import InstallMacosScreen
+        from tests.screens.test_install_macos import mac, publish
+
+        home = Path(home_name).absolute()
+        home.mkdir(exist_ok=True)
+        if publish_release:
+            publish(pilot.app.config.data_dir, Path("."))
+        pilot.app.install_machine = mac(home)
+        await pilot.app.push_screen(InstallMacosScreen())
+        await settle(pilot)
+        if then is not None:
+            await then(pilot)
+    return run
+
+
+def test_install_macos(snap):
+    assert snap("install", _mac_install("mac-home", True))
+
+
+def test_install_macos_done(snap):
+    assert snap("install", _mac_install("mac-home", True, lambda pilot: press(pilot, "i")))
+
+
+def test_install_macos_no_release(snap):
+    assert snap("install", _mac_install("mac-home", False))
