@@ -91,6 +91,7 @@ class AccountSession:
                 self.transport = await backend.make_transport(self.config)
                 self.api = ApiClient(self.config.base_url, self.transport, server_name=self._server_name())
                 self.api.on_tokens = self._tokens_changed
+                self.api.saved_refresh_token = self._saved_refresh_token
                 self.license = LicenseClient(self.api, self.config, clock=self._clock)
         if self.me is not None:
             return self.state()
@@ -186,6 +187,11 @@ class AccountSession:
         """Commands used today and the daily limit (nothing is counted)."""
         return await self.guard(self.api.usage_today())
 
+    async def give_back_seat(self) -> None:
+        """The terminal went away (tui.hangup): release this machine's seat now and keep
+        the sign-in; the next start takes the seat back by itself (Seat.take_back)."""
+        await self.seat.give_back()
+
     async def logout(self) -> AccountState:
         """Give back the seat, end the session on the server, forget the saved sign-in."""
         if self.license is not None:
@@ -236,6 +242,12 @@ class AccountSession:
         signed in), never under an account that signed out before."""
         if tokens is not None and self._account:
             await asyncio.to_thread(self.credentials.set, self.scope, self._account, tokens.refresh_token)
+
+    async def _saved_refresh_token(self) -> str | None:
+        """What is saved now (another process on this sign-in may have rotated it)."""
+        if not self._account:
+            return None
+        return await asyncio.to_thread(self.credentials.get, self.scope, self._account)
 
     async def _forget_sign_in(self) -> None:
         if self._account:
