@@ -111,11 +111,9 @@ class CoditectApp(App[None]):
         self._heartbeat_timer = None
         self._heartbeat_every: float | None = None
         self._notice: str | None = None  # for the next screen's notice line
-<<<<<<< HEAD
         self.session_ready = False  # True once session.start() has answered
         self._when_ready: Callable[[], object] | None = None
         self._start_failed = False
-=======
         self.hung_up = False  # the terminal went away (console/terminal.py, tui/hangup.py)
 
     def get_driver_class(self):
@@ -127,14 +125,14 @@ class CoditectApp(App[None]):
 
             return HangupAwareDriver
         return driver_class
->>>>>>> main
 
     # -- start-up ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         from tui.local_start import first_step
 
-<<<<<<< HEAD
+        if not self.is_headless and hasattr(signal, "SIGHUP"):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
         step, copy = first_step(self.config)
         if step is Step.HOME:
             from screens.home import HomeScreen
@@ -150,11 +148,6 @@ class CoditectApp(App[None]):
             screen = StartingScreen()
         self.step = step
         self.push_screen(screen)
-=======
-        if not self.is_headless and hasattr(signal, "SIGHUP"):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
-        self.push_screen(StartingScreen())
->>>>>>> main
 
     # -- the terminal went away ----------------------------------------------------------------
 
