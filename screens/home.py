@@ -35,6 +35,8 @@ class HomeScreen(BaseScreen):
         Action("k", "activate_key", "Key", "Activate a license key",
                "Enter a key you received; this machine's seat moves to it"),
         Action("i", "install_choice", "Install", "Change the install choice", "macOS native or Docker workspace"),
+        Action("p", "change_password", "Password", "Change password",
+               "Current password, then the new one; other devices are signed out"),
         Action("l", "app.logout", "Sign out"),
         Action("r", "reload", "Refresh", "Refresh", "Load your account, seat and sessions again", show=False),
     ]
@@ -159,6 +161,17 @@ class HomeScreen(BaseScreen):
                           lambda _: self.app.advance())
 
         self.app.push_screen(RegenerateCodesScreen(), entered)
+
+    @needs_session
+    def action_change_password(self) -> None:
+        from screens.change_password import ChangePasswordScreen
+
+        def changed(words: str | None) -> None:
+            if words:
+                self.app.notify(words, timeout=8, markup=False)
+                self.action_reload()
+
+        self.app.push_screen(ChangePasswordScreen(), changed)
 
     @needs_session
     def action_take_seat(self) -> None:

@@ -257,6 +257,50 @@ def test_mfa_challenge_recovery_code(snap):
     assert snap("license", then)
 
 
+def test_forgot_password(snap):
+    async def then(pilot):
+        await press(pilot, "s")
+        await press(pilot, "ctrl+f")
+
+    assert snap("welcome", then)
+
+
+async def _forgot_password_sent(pilot):
+    await pilot.app.session.logout()
+    pilot.app.advance()
+    await settle(pilot)
+    await press(pilot, "s")
+    await press(pilot, "ctrl+f")
+    pilot.app.screen.query_one("#email Input").value = EMAIL
+    await press(pilot, "ctrl+s")
+
+
+def test_forgot_password_code_sent(snap):
+    assert snap("license", _forgot_password_sent)
+
+
+def test_forgot_password_second_factor(snap):
+    async def then(pilot):
+        from tui.api import ApiError
+
+        await _forgot_password_sent(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#password Input").value = "marmalade-lighthouse-orbit-77"
+        screen.query_one("#confirm Input").value = "marmalade-lighthouse-orbit-77"
+        screen.flow.needs_second_factor = True
+        screen.show_api_error(ApiError("mfa_required", 403))
+
+    assert snap("license", then)
+
+
+def test_change_password(snap):
+    async def then(pilot):
+        await fixed_home(pilot)
+        await press(pilot, "p")
+
+    assert snap("home", then)
+
+
 def _mac_install(home_name: str, publish_release: bool, then=None):
     async def run(pilot):
         from screens.install_macos import InstallMacosScreen
@@ -284,3 +328,40 @@ def test_install_macos_done(snap):
 
 def test_install_macos_no_release(snap):
     assert snap("install", _mac_install("mac-home", False))
+
+
+def _workspace_machine(docker_daemon, monkeypatch):
+    """Docker answers (x86_64, Compose v2 plugin); the workspace port is a fixed free one."""
+    docker_daemon.write_text('#!/bin/sh\ncase "$1" in info) echo x86_64;; compose) echo "Docker Compose version v5";; '
+                             "esac\nexit 0\n")
+    monkeypatch.setenv("CODITECT_WORKSPACE_PORT", "42222")
+
+
+async def _open_workspace(pilot):
+    await press(pilot, "i")
+    await press(pilot, "enter")
+    await press(pilot, "ctrl+n")
+    while any(w.is_running for w in pilot.app.screen.workers):
+        await pilot.pause(0.1)
+    await settle(pilot)
+
+
+def test_deploy_workspace_checks(snap, docker_daemon, monkeypatch):
+    _workspace_machine(docker_daemon, monkeypatch)
+    assert snap("home", _open_workspace)
+
+
+def test_deploy_workspace_running(snap, docker_daemon, monkeypatch):
+    from tui.workspace.flow import Outcome
+
+    _workspace_machine(docker_daemon, monkeypatch)
+
+    async def then(pilot):
+        await _open_workspace(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#deploy-log").display = True
+        for line in fixed.COMPOSE_LOG:
+            screen._event(line)
+        screen.show_outcome(Outcome(True, ssh_line="ssh -p 42222 coditect@127.0.0.1"))
+
+    assert snap("home", then)
