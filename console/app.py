@@ -4,8 +4,11 @@ The app owns three things and nothing else:
 - navigation: `advance()` asks tui.onboarding.next_step which step comes next and shows
   its screen (screens never decide the flow; `show_step` is the one place mapping a Step
   to a screen, and `action_back` the one place saying where escape leads);
-- start-up: the first frame is the "starting" screen; AccountSession.start() (which builds
-  the embedded server) runs in a worker after it;
+- start-up: the first frame is drawn from local state alone (tui.local_start): Welcome for
+  a new user, Home from its cached copy for a returning one; AccountSession.start() (which
+  builds the embedded server) runs in a worker behind it. Only someone mid-onboarding sees
+  the "starting" screen; an action taken before the session is ready says "starting…" where
+  it was taken and runs once it is (`when_ready`);
 - the seat heartbeat timer, which outlives any one screen.
 """
 
@@ -29,13 +32,14 @@ from tui.config import AppConfig
 from tui.onboarding import AccountState, Step, next_step
 
 if TYPE_CHECKING:
-    from tui.license_client import LeaseStatus
+    from tui.lease_status import LeaseStatus
     from tui.session import AccountSession
 
 log = logging.getLogger("coditect.console")
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "app.tcss"
-# `CODITECT_EXIT_ON_READY=1` makes the app exit as soon as its first frame is on screen:
+# `CODITECT_EXIT_ON_READY=1` makes the app exit as soon as its first *usable* screen (one the
+# user can act on: Welcome, Home…, not the "starting" screen) is on screen:
 # benchmarks/bench_startup.py times process start -> that exit.
 EXIT_ON_READY = "CODITECT_EXIT_ON_READY"
 
@@ -107,6 +111,9 @@ class CoditectApp(App[None]):
         self._heartbeat_timer = None
         self._heartbeat_every: float | None = None
         self._notice: str | None = None  # for the next screen's notice line
+        self.session_ready = False  # True once session.start() has answered
+        self._when_ready: Callable[[], object] | None = None
+        self._start_failed = False
         self.hung_up = False  # the terminal went away (console/terminal.py, tui/hangup.py)
 
     def get_driver_class(self):
@@ -122,11 +129,25 @@ class CoditectApp(App[None]):
     # -- start-up ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from screens.starting import StartingScreen
+        from tui.local_start import first_step
 
         if not self.is_headless and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
-        self.push_screen(StartingScreen())
+        step, copy = first_step(self.config)
+        if step is Step.HOME:
+            from screens.home import HomeScreen
+
+            screen = HomeScreen(copy)
+        elif step is Step.WELCOME:
+            from screens.welcome import WelcomeScreen
+
+            screen = WelcomeScreen()
+        else:
+            from screens.starting import StartingScreen
+
+            screen = StartingScreen()
+        self.step = step
+        self.push_screen(screen)
 
     # -- the terminal went away ----------------------------------------------------------------
 
@@ -169,17 +190,29 @@ class CoditectApp(App[None]):
             await self.session.give_back_seat()
 
     def on_ready(self) -> None:
-        if os.environ.get(EXIT_ON_READY):
-            self.exit()
+        if os.environ.get(EXIT_ON_READY) and self.step is not None:
+            self.exit()  # the first screen is usable already
             return
         self.start_session()
 
+    def starting_words(self) -> str:
+        return ("Starting the embedded server…" if self.config.embedded
+                else f"Connecting to {self.config.server_label}…")
+
+    def when_ready(self, action: Callable[[], object]) -> None:
+        """Run `action` once the session is ready (the latest one asked for wins); after a
+        failed start (server unreachable), acting is trying again."""
+        self._when_ready = action
+        if self._start_failed:
+            self.start_session()
+
     def start_session(self) -> None:
+        self._start_failed = False
         self.run_worker(self._start, group="start", exclusive=True, exit_on_error=False)
 
     async def _start(self) -> None:
         # Imports (the API client; FastAPI + SQLAlchemy for the embedded server) run off the
-        # event loop, so the starting screen keeps answering keys meanwhile.
+        # event loop, so the first screen keeps answering keys meanwhile.
         await asyncio.to_thread(_preload, self.config.embedded)
         from tui.api import ApiError
         from tui.session import AccountSession
@@ -197,13 +230,35 @@ class CoditectApp(App[None]):
             log_unexpected("starting", error)
             self._starting_failed(UNEXPECTED)
             return
+        self.session_ready = True
+        self._started(state)
+
+    def _started(self, state: AccountState) -> None:
+        """Keep the screen drawn from local state when the server agrees with it (and run
+        what the user asked for meanwhile); otherwise show the right one."""
+        action, self._when_ready = self._when_ready, None
+        step = next_step(state)
+        if step is self.step and step in (Step.WELCOME, Step.HOME) and len(self.screen_stack) >= 2:
+            self.show_notices()
+            self.sync_heartbeat()
+            screen = self.screen_stack[1]
+            if hasattr(screen, "session_ready"):
+                screen.session_ready()
+            if action is not None:
+                action()
+            elif hasattr(self.screen, "status"):
+                self.screen.status.clear()
+            return
         self.advance(state)
 
     def _starting_failed(self, message: str) -> None:
         from screens.starting import StartingScreen
 
+        self._start_failed = True
         if isinstance(self.screen, StartingScreen):
             self.screen.failed(message)
+        elif hasattr(self.screen, "start_failed"):
+            self.screen.start_failed(message)
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -222,6 +277,11 @@ class CoditectApp(App[None]):
 
     def go(self, step: Step, email: str | None = None) -> None:
         """Show `step`'s screen; `email` prefills the sign-in form (e.g. "sign in instead")."""
+        if not self.session_ready:  # chosen before the server is ready: go there once it is
+            if hasattr(self.screen, "status"):
+                self.screen.status.show(self.starting_words(), "busy")
+            self.when_ready(partial(self.go, step, email))
+            return
         self.run_worker(partial(self.show_step, step, email), group="navigate", exclusive=True, exit_on_error=False)
 
     async def show_step(self, step: Step, email: str | None = None) -> None:
@@ -247,6 +307,9 @@ class CoditectApp(App[None]):
             self.notify(words, severity="warning", timeout=10, markup=False)
         if console == "admin":
             self.open_admin_console()
+
+        if os.environ.get(EXIT_ON_READY):
+            self.exit()  # started on the "starting" screen: this is the first usable one
 
     # -- the consoles ----------------------------------------------------------------------------
 
@@ -285,7 +348,7 @@ class CoditectApp(App[None]):
 
     def action_back(self) -> None:
         target = BACK.get(self.step)
-        if target is None:
+        if target is None or not self.session_ready:
             return
         if self.step is Step.MFA_CHALLENGE:
             self.session.sign_in.cancel()
@@ -315,6 +378,12 @@ class CoditectApp(App[None]):
 
     def action_logout(self) -> None:
         from screens.confirm import ConfirmScreen
+
+        if not self.session_ready:
+            self.when_ready(self.action_logout)
+            if hasattr(self.screen, "status"):
+                self.screen.status.show(self.starting_words(), "busy")
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -403,7 +472,7 @@ class CoditectApp(App[None]):
         sense right now, then those of `screen` (the one the palette was opened on)."""
         from console.palette import screen_commands
 
-        signed_in = self.session is not None and self.session.me is not None
+        signed_in = self.session_ready and self.session.me is not None
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Help", "Keys and how onboarding works", self.action_help),
         ]

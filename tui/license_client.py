@@ -1,27 +1,30 @@
 """This machine's seat: acquire, heartbeat, offline grace, release.
 
 The lease (a signed JWT from the server) and the server's JWKS are cached in
-data_dir/lease.json (0600), so after 3 failed heartbeats the console keeps working
+data_dir/lease.json (0600), so from the first failed heartbeat the console keeps working
 offline for as long as the lease is valid (7 days from the last heartbeat), checked
-against the cached keys with server.schemas.lease.verify_lease. The app runs the
-timer (every `heartbeat_interval_s`) and calls `heartbeat()`.
+against the cached keys with server.schemas.lease.verify_lease; the server is then tried
+again with backoff. The app runs the timer (every `heartbeat_interval_s`) and calls
+`heartbeat()`.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from tui.api import ApiClient, ApiError
 from tui.config import AppConfig, read_json, write_private_file
 from tui.hardware import device_name, hardware_id
+from tui.lease_status import LeaseStatus  # noqa: F401 (re-exported)
 
 LEASE_FILE = "lease.json"
-FAILURES_BEFORE_OFFLINE = 3
-OFFLINE_RETRY_S = 3600  # while offline, try the server hourly
+FAILURES_BEFORE_OFFLINE = 1  # say "offline" at the first unanswered heartbeat, not minutes later
+# While offline the server is tried again with backoff: 10 s, 20 s, 40 s… up to 5 minutes.
+OFFLINE_RETRY_FIRST_S = 10
+OFFLINE_RETRY_MAX_S = 300
 DEFAULT_HEARTBEAT_S = 300
 
 _AGAIN = " Connect to the server and acquire a seat again."
@@ -33,33 +36,6 @@ _OFFLINE_WORDS = {
     "bad_signature": "The saved license lease is not genuine." + _AGAIN,
     "malformed": "The saved license lease cannot be read." + _AGAIN,
 }
-
-
-@dataclass(frozen=True)
-class LeaseStatus:
-    state: str = "none"  # none | online | offline | lost
-    valid_until: datetime | None = None
-    seat_id: str | None = None
-    tier: str | None = None
-    license_key: str | None = None
-    seats_used: int | None = None
-    seats_total: int | None = None
-    daily_limit: int | None = None
-    reason: str | None = None  # plain words for "offline" and "lost"
-
-    @property
-    def has_seat(self) -> bool:
-        return self.state in ("online", "offline")
-
-    def describe(self) -> str:
-        until = self.valid_until.strftime("%Y-%m-%d %H:%M UTC") if self.valid_until else "?"
-        return {
-            "none": "No seat on this machine yet.",
-            "online": f"Seat active (lease valid until {until}).",
-            # The expiry is its own line wherever this is shown: not said twice.
-            "offline": "Working offline: the server is tried again hourly.",
-            "lost": self.reason or "This machine's seat was lost.",
-        }[self.state]
 
 
 class LicenseClient:
@@ -77,7 +53,9 @@ class LicenseClient:
 
     @property
     def heartbeat_interval_s(self) -> int:
-        return OFFLINE_RETRY_S if self._status.state == "offline" else self._server_interval
+        if self._status.state != "offline":
+            return self._server_interval
+        return min(OFFLINE_RETRY_MAX_S, OFFLINE_RETRY_FIRST_S * 2 ** max(0, self._failures - 1))
 
     def status(self) -> LeaseStatus:
         return self._status
@@ -95,7 +73,8 @@ class LicenseClient:
         return await self._online(lease, jwks.model_dump(mode="json"))
 
     async def heartbeat(self) -> LeaseStatus:
-        """One heartbeat. Unreachable server: counts a failure (offline after 3).
+        """One heartbeat. Unreachable server: counts a failure (offline at once, while the
+        cached lease is valid).
         Seat gone: state "lost". Other errors (e.g. signed out) are raised."""
         cached = self._cache()
         if not cached:
@@ -108,12 +87,16 @@ class LicenseClient:
                 return self._lost(error.message)
             if not error.retryable:
                 raise
-            self._failures += 1
-            if self._failures >= FAILURES_BEFORE_OFFLINE or self._status.state == "offline":
-                return self.check_offline()
-            return self._status
+            return self.unanswered()
         self._failures = 0
         return await self._online(lease, cached["jwks"])
+
+    def unanswered(self) -> LeaseStatus:
+        """The server did not answer a heartbeat: count it; offline (while the lease is valid)."""
+        self._failures += 1
+        if self._failures >= FAILURES_BEFORE_OFFLINE or self._status.state == "offline":
+            return self.check_offline()
+        return self._status
 
     async def release(self) -> None:
         """Give the seat back (best effort: the server reclaims it after its TTL anyway)."""
