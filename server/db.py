@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import event, pool, text
+from sqlalchemy import event, inspect, pool, text
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.util.concurrency import await_
@@ -146,8 +146,76 @@ async def create_schema(engine: AsyncEngine) -> None:
 
 
 def _create_missing(sync_conn) -> None:
-    """Tables, and indexes added to tables that already exist (create_all skips those)."""
+    """Tables, columns and indexes added to tables that already exist (create_all skips
+    those), and the triggers that keep licenses.open_seats exact."""
     Base.metadata.create_all(sync_conn)
+    added_open_seats = _add_open_seats_column(sync_conn)
     for table in Base.metadata.sorted_tables:
         for index in table.indexes:
             index.create(sync_conn, checkfirst=True)
+    _install_seat_triggers(sync_conn)
+    if added_open_seats:
+        # In the transaction that installed the triggers: no seat changes in between.
+        sync_conn.execute(text(RECOUNT_OPEN_SEATS))
+
+
+RECOUNT_OPEN_SEATS = (
+    "UPDATE licenses SET open_seats = (SELECT count(*) FROM seats "
+    "WHERE seats.license_id = licenses.id AND seats.released_at IS NULL)"
+)
+
+
+def _add_open_seats_column(sync_conn) -> bool:
+    """A database made before licenses.open_seats existed gets the column (counted right
+    after). -> True when it was added."""
+    columns = {c["name"] for c in inspect(sync_conn).get_columns("licenses")}
+    if "open_seats" in columns:
+        return False
+    sync_conn.execute(text("ALTER TABLE licenses ADD COLUMN open_seats INTEGER NOT NULL DEFAULT 0"))
+    return True
+
+
+_SQLITE_SEAT_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS seats_open_count_insert AFTER INSERT ON seats
+    WHEN NEW.released_at IS NULL
+    BEGIN UPDATE licenses SET open_seats = open_seats + 1 WHERE id = NEW.license_id; END""",
+    """CREATE TRIGGER IF NOT EXISTS seats_open_count_update AFTER UPDATE OF released_at, license_id ON seats
+    WHEN (OLD.released_at IS NULL) != (NEW.released_at IS NULL) OR OLD.license_id != NEW.license_id
+    BEGIN
+      UPDATE licenses SET open_seats = open_seats - 1 WHERE id = OLD.license_id AND OLD.released_at IS NULL;
+      UPDATE licenses SET open_seats = open_seats + 1 WHERE id = NEW.license_id AND NEW.released_at IS NULL;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS seats_open_count_delete AFTER DELETE ON seats
+    WHEN OLD.released_at IS NULL
+    BEGIN UPDATE licenses SET open_seats = open_seats - 1 WHERE id = OLD.license_id; END""",
+)
+
+_POSTGRES_SEAT_TRIGGERS = (
+    """CREATE OR REPLACE FUNCTION seats_open_count() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP <> 'INSERT' THEN
+        IF OLD.released_at IS NULL THEN
+          UPDATE licenses SET open_seats = open_seats - 1 WHERE id = OLD.license_id;
+        END IF;
+      END IF;
+      IF TG_OP <> 'DELETE' THEN
+        IF NEW.released_at IS NULL THEN
+          UPDATE licenses SET open_seats = open_seats + 1 WHERE id = NEW.license_id;
+        END IF;
+      END IF;
+      RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER seats_open_count
+    AFTER INSERT OR DELETE OR UPDATE OF released_at, license_id ON seats
+    FOR EACH ROW EXECUTE FUNCTION seats_open_count()""",
+)
+
+
+def _install_seat_triggers(sync_conn) -> None:
+    """licenses.open_seats follows every insert, release and delete of a seat, whatever
+    code (or person) writes it. On PostgreSQL the trigger locks the license row: code
+    that releases seats locks the license first (services/seats.py), the order acquire
+    uses, so that the two never deadlock."""
+    postgres = sync_conn.dialect.name == "postgresql"
+    for sql in _POSTGRES_SEAT_TRIGGERS if postgres else _SQLITE_SEAT_TRIGGERS:
+        sync_conn.exec_driver_sql(sql)

@@ -13,6 +13,7 @@ from server.config import Settings
 from server.db import create_schema, make_engine, make_sessionmaker
 from server.keys import CodeMac, SecretBox, SigningKey
 from server.services.mail import make_mailer
+from server.services.tokens import VerifiedTokens
 
 
 class Runtime:
@@ -21,6 +22,13 @@ class Runtime:
         self.clock = settings.clock
         self.engine = make_engine(settings.database_url)
         self.sessionmaker = make_sessionmaker(self.engine)
+        # Read-only requests: on a SQLite file, their own connections with deferred
+        # transactions (WAL readers never wait for the writer); elsewhere the same engine.
+        self.read_engine = self.engine
+        if settings.is_sqlite and not settings.database_url.endswith(("///", ":memory:")):
+            self.read_engine = make_engine(settings.database_url, reader=True)
+        self.read_sessionmaker = make_sessionmaker(self.read_engine)
+        self.verified_tokens = VerifiedTokens()
         self.mailer = make_mailer(settings)
         self.signing_key: SigningKey | None = None
         self.secret_box: SecretBox | None = None
@@ -43,6 +51,8 @@ class Runtime:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def _private_dir(path) -> None:

@@ -6,9 +6,15 @@ is free again the moment its TTL passes, with no background thread; the sweep on
 writes down what the count already knows (released_reason 'expired', audited).
 
 Seat limits hold under concurrency because the license row is the lock: on PostgreSQL
-acquire takes `SELECT ... FOR UPDATE` on it before counting; on SQLite every transaction
-is BEGIN IMMEDIATE (server/db.py), so writers are serialized already. A heartbeat is a
-conditional UPDATE that never revives a seat the count has already given up.
+acquire takes `SELECT ... FOR UPDATE` on it before counting; on SQLite every writing
+transaction is BEGIN IMMEDIATE (server/db.py), so writers are serialized already. A
+heartbeat is a conditional UPDATE that never revives a seat the count has already given up.
+
+Acquire costs the same at 1k or 100k live seats: under the lock it reclaims the license's
+dead seats through a partial index over open seats (only the dead ones are read), after
+which every open seat is live, so the limit check reads `licenses.open_seats`, a count the
+database's triggers keep exact (server/db.py). Because those triggers lock the license
+row when a seat is released, every release locks its license first, as acquire does.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ApiError
 from server.models import License, Seat
+from server.models.base import new_id
 from server.services import audit
 from server.services.licenses import license_expired_error, license_for_use, license_is_expired
 
@@ -43,6 +50,15 @@ async def seats_used(db: AsyncSession, license_id: str, now: datetime, ttl_s: in
     )
 
 
+async def lock_licenses(db: AsyncSession, license_ids) -> None:
+    """Lock these license rows (PostgreSQL; SQLite's writer holds the database lock
+    already), in one order, before releasing seats: see the module docstring."""
+    if db.bind.dialect.name != "postgresql":
+        return
+    for license_id in sorted(set(license_ids)):
+        await db.execute(select(License.id).where(License.id == license_id).with_for_update())
+
+
 async def release_seat(
     db: AsyncSession, clock, seat: Seat, reason: str, *, actor=None, client_addr: str | None = None,
 ) -> None:
@@ -52,6 +68,7 @@ async def release_seat(
     `seat.reclaimed` for reason 'expired', else `seat.released` with the reason.
     """
     now = clock.now()
+    await lock_licenses(db, [seat.license_id])
     result = await db.execute(
         update(Seat)
         .where(Seat.id == seat.id, Seat.released_at.is_(None))
@@ -69,13 +86,27 @@ async def release_seat(
     )
 
 
+async def licenses_with_dead_seats(db: AsyncSession, clock, ttl_s: int) -> list[str]:
+    """Licenses that hold open seats whose heartbeat is older than ttl_s (read through the
+    partial index of open seats by heartbeat: only the dead ones are visited)."""
+    cutoff = clock.now() - timedelta(seconds=ttl_s)
+    return list((await db.execute(
+        select(Seat.license_id).where(Seat.released_at.is_(None), Seat.last_heartbeat_at <= cutoff).distinct()
+    )).scalars())
+
+
 async def reclaim_expired_seats(db: AsyncSession, clock, ttl_s: int, *, license_id: str | None = None) -> int:
     """Mark seats whose heartbeat is older than ttl_s as released ('expired'), each audited
-    as `seat.reclaimed`. Returns how many. Safe to run from several processes at once."""
+    as `seat.reclaimed`. Returns how many. Safe to run from several processes at once.
+
+    The caller holds the license lock when `license_id` is given (acquire); otherwise the
+    licenses concerned are locked here first."""
     now = clock.now()
     dead = and_(Seat.released_at.is_(None), Seat.last_heartbeat_at <= now - timedelta(seconds=ttl_s))
     if license_id is not None:
         dead = and_(dead, Seat.license_id == license_id)
+    else:
+        await lock_licenses(db, await licenses_with_dead_seats(db, clock, ttl_s))
     rows = (
         await db.execute(
             update(Seat).where(dead).values(released_at=now, released_reason=EXPIRED)
@@ -130,33 +161,32 @@ async def acquire_seat(
     clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
     now = clock.now()
     lic = await license_for_use(db, principal.tenant_id, license_key, now)
-    lic = await _lock_license(db, lic.id)
-    user = principal.user
+    if db.bind.dialect.name == "postgresql":
+        lic = await _lock_license(db, lic.id)  # SQLite: this transaction holds the write lock already
     seat = await db.scalar(
-        select(Seat).where(Seat.license_id == lic.id, Seat.user_id == user.id, Seat.hardware_id == hardware_id,
-                           live_seat_filter(now, ttl_s))
+        select(Seat).where(Seat.license_id == lic.id, Seat.user_id == principal.user_id,
+                           Seat.hardware_id == hardware_id, live_seat_filter(now, ttl_s))
         .order_by(Seat.started_at.desc()).limit(1)
     )
     created = seat is None
     if seat is not None:
         # The same machine asking again (a restart, a new sign-in): the same seat, now
         # owned by the current login session so that revoking that session ends it.
-        seat.last_heartbeat_at, seat.session_id = now, principal.session.id
+        seat.last_heartbeat_at, seat.session_id = now, principal.session_id
         seat.device_name, seat.kind = device_name or seat.device_name, kind
     else:
-        await reclaim_expired_seats(db, clock, ttl_s, license_id=lic.id)
-        used = await seats_used(db, lic.id, now, ttl_s)
+        # After the reclaim every open seat of the license is live: open_seats is the count.
+        used = lic.open_seats - await reclaim_expired_seats(db, clock, ttl_s, license_id=lic.id)
         if used >= lic.seats:
             raise ApiError(409, "no_seats_available", "All seats of this license are in use.",
                            "Ask your administrator to free a seat or add seats.",
                            seats_total=lic.seats, seats_used=used)
-        seat = Seat(license_id=lic.id, tenant_id=lic.tenant_id, user_id=user.id, session_id=principal.session.id,
-                    hardware_id=hardware_id, device_name=device_name, kind=kind, started_at=now,
-                    last_heartbeat_at=now)
+        seat = Seat(id=new_id(), license_id=lic.id, tenant_id=lic.tenant_id, user_id=principal.user_id,
+                    session_id=principal.session_id, hardware_id=hardware_id, device_name=device_name, kind=kind,
+                    started_at=now, last_heartbeat_at=now)
         db.add(seat)
-        await db.flush()
-        await audit.record(db, clock, "seat.acquired", tenant_id=lic.tenant_id, actor=user, client_addr=client_addr,
-                           target=f"seat:{seat.id}",
+        await audit.record(db, clock, "seat.acquired", tenant_id=lic.tenant_id, actor=principal.actor,
+                           client_addr=client_addr, target=f"seat:{seat.id}",
                            detail={"license_id": lic.id, "kind": kind, "device_name": device_name})
     token, expires_at = mint_lease(runtime, seat, lic)
     return Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=created)
@@ -173,7 +203,7 @@ def _seat_not_found() -> ApiError:
 
 async def callers_seat(db: AsyncSession, principal, seat_id: str) -> Seat:
     """The caller's own seat, or 404 seat_not_found (another user's seat is not revealed)."""
-    seat = await db.scalar(select(Seat).where(Seat.id == seat_id, Seat.user_id == principal.user.id))
+    seat = await db.scalar(select(Seat).where(Seat.id == seat_id, Seat.user_id == principal.user_id))
     if seat is None:
         raise _seat_not_found()
     return seat
@@ -182,9 +212,37 @@ async def callers_seat(db: AsyncSession, principal, seat_id: str) -> Seat:
 async def heartbeat(db: AsyncSession, runtime, principal, seat_id: str) -> Lease:
     clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
     now = clock.now()
+    # The common case in one statement: the seat is live and stays so.
+    kept = (await db.execute(
+        update(Seat).where(Seat.id == seat_id, Seat.user_id == principal.user_id, live_seat_filter(now, ttl_s))
+        .values(last_heartbeat_at=now)
+        .returning(Seat.tenant_id, Seat.user_id, Seat.hardware_id, Seat.kind, Seat.license_id)
+        .execution_options(synchronize_session=False)
+    )).first()
+    if kept is not None:
+        lic = (await db.execute(select(License.key, License.tier, License.expires_at)
+                                .where(License.id == kept.license_id))).first()
+        if not license_is_expired(lic, now):
+            claims = {"seat_id": seat_id, "tenant_id": kept.tenant_id, "user_id": kept.user_id,
+                      "hardware_id": kept.hardware_id, "kind": kept.kind, "last_heartbeat_at": now}
+            return _fresh_lease(runtime, claims, lic)
+    return await _heartbeat_slow(db, runtime, principal, seat_id, now, ttl_s)
+
+
+def _fresh_lease(runtime, seat_fields: dict, lic) -> Lease:
+    seat = Seat(id=seat_fields["seat_id"], tenant_id=seat_fields["tenant_id"], user_id=seat_fields["user_id"],
+                hardware_id=seat_fields["hardware_id"], kind=seat_fields["kind"],
+                last_heartbeat_at=seat_fields["last_heartbeat_at"])
+    token, expires_at = mint_lease(runtime, seat, lic)
+    return Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=False)
+
+
+async def _heartbeat_slow(db: AsyncSession, runtime, principal, seat_id: str, now, ttl_s: int) -> Lease:
+    """Every case but the common one: unknown seat, dead seat, expired license."""
+    clock = runtime.clock
     row = (await db.execute(
         select(Seat, License).join(License, License.id == Seat.license_id)
-        .where(Seat.id == seat_id, Seat.user_id == principal.user.id)
+        .where(Seat.id == seat_id, Seat.user_id == principal.user_id)
     )).first()
     if row is None:
         raise _seat_not_found()
@@ -198,19 +256,11 @@ async def heartbeat(db: AsyncSession, runtime, principal, seat_id: str) -> Lease
         await release_seat(db, clock, seat, "license_expired")
         await db.commit()
         raise license_expired_error(lic)
-    # Conditional: a seat that died meanwhile (and may already count as free) stays dead.
-    kept = await db.execute(
-        update(Seat).where(Seat.id == seat.id, live_seat_filter(now, ttl_s)).values(last_heartbeat_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if kept.rowcount == 0:
-        await db.refresh(seat)
-        raise _gone(seat)
-    seat.last_heartbeat_at = now
-    token, expires_at = mint_lease(runtime, seat, lic)
-    return Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=False)
+    # Live and licensed now, yet the conditional renewal above found it dead: it died in
+    # between (and may already count as free), so it stays dead.
+    raise _gone(seat)
 
 
 async def release_own_seat(db: AsyncSession, clock, principal, seat_id: str, *, client_addr=None) -> None:
     seat = await callers_seat(db, principal, seat_id)
-    await release_seat(db, clock, seat, "released", actor=principal.user, client_addr=client_addr)
+    await release_seat(db, clock, seat, "released", actor=principal.actor, client_addr=client_addr)
