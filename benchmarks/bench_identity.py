@@ -52,7 +52,7 @@ async def create_account(client: httpx.AsyncClient, outbox: Path) -> str:
     return address
 
 
-async def bench(url: str, outbox: Path, concurrency: int, duration: float) -> dict:
+async def bench(url: str, pid: int, outbox: Path, concurrency: int, duration: float) -> dict:
     async with httpx.AsyncClient(base_url=url, timeout=120) as client:
         # Several accounts: simultaneous attempts on one account count against its limit of
         # 10 while in flight, and this measures argon2, not the throttle. (8 stays under the
@@ -65,19 +65,19 @@ async def bench(url: str, outbox: Path, concurrency: int, duration: float) -> di
             r.raise_for_status()
             creds.append({"token": r.json()["access_token"], "refresh": r.json()["refresh_token"],
                           "email": accounts[i % len(accounts)]})
-    return await asyncio.to_thread(_phases, url, creds, duration)
+    return await asyncio.to_thread(_phases, url, pid, creds, duration)
 
 
-def _phases(url: str, creds: list[dict], duration: float) -> dict:
+def _phases(url: str, pid: int, creds: list[dict], duration: float) -> dict:
     warm_up(url)
     return {
-        "GET /healthz": run_wrk(url, Phase(), duration),
-        "GET /auth/me": run_wrk(url, Phase("GET", f"{API}/me", creds), duration),
+        "GET /healthz": run_wrk(url, Phase(), duration, pid=pid),
+        "GET /auth/me": run_wrk(url, Phase("GET", f"{API}/me", creds), duration, pid=pid),
         "POST /auth/refresh": run_wrk(url, Phase("POST", f"{API}/refresh", creds, refresh_chain=True,
-                                                 body="'{\"refresh_token\": \"' .. refresh .. '\"}'"), duration),
+                                                 body="'{\"refresh_token\": \"' .. refresh .. '\"}'"), duration, pid=pid),
         "POST /auth/login (argon2id)": run_wrk(url, Phase("POST", f"{API}/login", creds, body=(
             "'{\"email\": \"' .. c.email .. '\", \"password\": \"%s\", \"device_name\": \"bench\"}'"
-            % PASSWORD)), duration),
+            % PASSWORD)), duration, pid=pid),
     }
 
 
@@ -88,7 +88,7 @@ async def main() -> None:
     parser.add_argument("--duration", type=float, default=5, help="seconds per phase (default 5)")
     args = parser.parse_args()
     async with served(args.database_url, 1, "identity") as server:
-        results = await bench(server.url, server.data_dir / "outbox", CONNECTIONS, args.duration)
+        results = await bench(server.url, server.proc.pid, server.data_dir / "outbox", CONNECTIONS, args.duration)
         print(machine_line(database=server.database.kind, uvicorn_workers=1, connections=CONNECTIONS,
                            seconds_per_phase=args.duration))
         print_table("Identity API (wrk)", results)

@@ -45,14 +45,15 @@ def acquire_phase(creds: list[dict], key: str) -> Phase:
                  body=ACQUIRE_BODY % secrets.token_hex(3))
 
 
-def hot_paths(url: str, creds: list[dict], key: str, duration: float) -> dict[str, dict]:
+def hot_paths(url: str, pid: int, creds: list[dict], key: str, duration: float) -> dict[str, dict]:
     warm_up(url)
     return {
-        "GET /healthz": run_wrk(url, Phase(), duration),
-        "GET /auth/me": run_wrk(url, Phase("GET", "/api/v1/auth/me", creds), duration),
+        "GET /healthz": run_wrk(url, Phase(), duration, pid=pid),
+        "GET /auth/me": run_wrk(url, Phase("GET", "/api/v1/auth/me", creds), duration, pid=pid),
         "PUT /licenses/heartbeat": run_wrk(url, Phase("PUT", "/api/v1/licenses/heartbeat", creds,
-                                                      body='\'{"seat_id": "\' .. c.seat .. \'"}\''), duration),
-        "POST /licenses/acquire": run_wrk(url, acquire_phase(creds, key), duration),
+                                                      body='\'{"seat_id": "\' .. c.seat .. \'"}\''), duration,
+                                           pid=pid),
+        "POST /licenses/acquire": run_wrk(url, acquire_phase(creds, key), duration, pid=pid),
     }
 
 
@@ -91,15 +92,15 @@ def writer(url: str, cred: dict, key: str, per_second: float, stop: threading.Ev
             stop.wait(max(0.0, 1 / per_second - (time.monotonic() - started)))
 
 
-def me_under_writer(url: str, creds: list[dict], key: str, duration: float) -> dict[str, dict]:
+def me_under_writer(url: str, pid: int, creds: list[dict], key: str, duration: float) -> dict[str, dict]:
     me = Phase("GET", "/api/v1/auth/me", creds)
-    alone = run_wrk(url, me, duration)
+    alone = run_wrk(url, me, duration, pid=pid)
     stop, done = threading.Event(), []
     thread = threading.Thread(target=writer, args=(url, creds[0], key, 5, stop, done))
     thread.start()
     try:
         time.sleep(0.5)
-        busy = run_wrk(url, me, duration)
+        busy = run_wrk(url, me, duration, pid=pid)
     finally:
         stop.set()
         thread.join()
@@ -132,18 +133,18 @@ async def main() -> None:
             await seed_live_seats(app, scale_keys[level], owner, level)
         await app.state.runtime.close()
 
-        project = await asyncio.to_thread(hot_paths, server.url, creds, key, args.duration)
+        project = await asyncio.to_thread(hot_paths, server.url, server.proc.pid, creds, key, args.duration)
         raw = None
         if not args.no_raw:
             await asyncio.to_thread(server.restart_as_raw)
-            raw = await asyncio.to_thread(hot_paths, server.url, creds, key, args.duration)
+            raw = await asyncio.to_thread(hot_paths, server.url, server.proc.pid, creds, key, args.duration)
             await asyncio.to_thread(server.restart_as_project)
         await asyncio.to_thread(warm_up, server.url)
-        contention = await asyncio.to_thread(me_under_writer, server.url, creds, key, args.duration)
+        contention = await asyncio.to_thread(me_under_writer, server.url, server.proc.pid, creds, key, args.duration)
         curve = {}
         for level in levels:
             curve[f"acquire at {level:>7,} live seats"] = await asyncio.to_thread(
-                run_wrk, server.url, acquire_phase(creds, scale_keys[level]), args.duration)
+                run_wrk, server.url, acquire_phase(creds, scale_keys[level]), args.duration, pid=server.proc.pid)
 
         print(machine_line(database=server.database.kind, uvicorn_workers=1, connections=16,
                            seconds_per_phase=args.duration))
@@ -152,13 +153,18 @@ async def main() -> None:
         alone = contention["GET /auth/me alone"]["rps"]
         busy = contention["GET /auth/me, writer 5 acquires/s"]["rps"]
         print_table("Reads next to a writer", {"GET /healthz": project["GET /healthz"], **contention})
-        print(f"  /auth/me with the writer ÷ alone: {busy / alone:.2f}")
+        print(f"  /auth/me with the writer ÷ alone: req/s {busy / alone:.2f}, CPU per request "
+              f"{contention['GET /auth/me alone']['cpu_us'] / contention['GET /auth/me, writer 5 acquires/s']['cpu_us']:.2f}"
+              " (the writer's own requests are included in the second)")
         if curve:
             first = next(iter(curve.values()))["rps"]
             print(f"\nSeat scale curve (POST /licenses/acquire, one license)")
-            print(f"{'live seats':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× first':>10}")
+            first_cpu = next(iter(curve.values()))["cpu_us"]
+            print(f"{'live seats':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× first':>10} {'CPU µs/req':>10}"
+                  f" {'× first':>8}")
             for name, r in curve.items():
                 print(f"{name:42} {r['rps']:9.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['rps'] / first:10.2f}"
+                      f" {r['cpu_us']:10.0f} {first_cpu / r['cpu_us']:8.2f}"
                       + (f"   unexpected: {r['failures']}" if r.get("failures") else ""))
 
 

@@ -234,9 +234,21 @@ def _script(phase: Phase, per_thread: int) -> str:
                    "body": phase.body or "nil", "method": phase.method, "path": phase.path, "response": response}
 
 
-def run_wrk(url: str, phase: Phase, duration: float = 5.0, connections: int = CONNECTIONS) -> dict:
-    """-> {rps, p50, p99 (ms), n, failures} for one wrk run against url + phase.path."""
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(url: str, phase: Phase, duration: float = 5.0, connections: int = CONNECTIONS,
+            pid: int | None = None) -> dict:
+    """-> {rps, p50, p99 (ms), n, failures, cpu_us} for one wrk run against url + phase.path;
+    cpu_us: the server's (`pid`) CPU time per request, which stays meaningful when other
+    processes share the machine (req/s does not)."""
     wrk = require_wrk()
+    cpu_before = cpu_seconds(pid)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(_script(phase, connections // WRK_THREADS + 1))
         script = f.name
@@ -251,31 +263,45 @@ def run_wrk(url: str, phase: Phase, duration: float = 5.0, connections: int = CO
     if line is None:
         raise SystemExit(f"wrk failed:\n{out.stdout}\n{out.stderr}")
     n, micros, p50, p99, status_errors, socket_errors = map(int, line.split()[1:])
+    cpu_us = (cpu_seconds(pid) - cpu_before) * 1e6 / max(n, 1) if pid else None
     failures = {}
     if status_errors:
         failures["non-2xx"] = status_errors
     if socket_errors:
         failures["socket"] = socket_errors
-    return {"n": n, "rps": n / (micros / 1e6), "p50": p50 / 1000, "p99": p99 / 1000, "failures": failures}
+    return {"n": n, "rps": n / (micros / 1e6), "p50": p50 / 1000, "p99": p99 / 1000, "failures": failures,
+            "cpu_us": cpu_us}
 
 
 def warm_up(url: str) -> None:
     run_wrk(url, Phase(), duration=1)
 
 
+def _cpu_cols(r: dict, base: dict) -> str:
+    if not r.get("cpu_us") or not base.get("cpu_us"):
+        return f" {'':>9} {'':>9}"
+    return f" {r['cpu_us']:9.0f} {base['cpu_us'] / r['cpu_us']:9.3f}"
+
+
 def print_table(title: str, results: dict[str, dict], raw: dict[str, dict] | None = None,
                 baseline: str = "GET /healthz") -> None:
     base = results[baseline]
     print(f"\n{title}")
-    head = f"{'phase':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× healthz':>10}"
+    print("(× healthz: req/s ÷ healthz req/s; CPU µs/req: the server's CPU time per request, and its "
+          "× healthz = healthz CPU ÷ this CPU, the same ratio measured without the noise of a shared machine)")
+    head = (f"{'phase':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× healthz':>10}"
+            f" {'CPU µs/req':>9} {'× healthz':>9}")
     if raw:
-        head += f" {'raw req/s':>10} {'project/raw':>12}"
+        head += f" {'raw req/s':>10} {'project/raw':>12} {'raw CPU µs':>10} {'project/raw':>11}"
     print(head)
     print("-" * len(head))
     for name, r in results.items():
         line = f"{name:42} {r['rps']:9.1f} {r['p50']:8.2f} {r['p99']:8.2f} {r['rps'] / base['rps']:10.3f}"
+        line += _cpu_cols(r, base)
         if raw and name in raw:
             line += f" {raw[name]['rps']:10.1f} {r['rps'] / raw[name]['rps']:12.2f}"
+            if r.get("cpu_us") and raw[name].get("cpu_us"):
+                line += f" {raw[name]['cpu_us']:10.0f} {raw[name]['cpu_us'] / r['cpu_us']:11.2f}"
         if r.get("failures"):
             line += f"   unexpected: {r['failures']}"
         print(line)

@@ -18,7 +18,7 @@ from typing import Annotated, AsyncIterator
 
 import jwt
 from fastapi import Depends, Request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ApiError
@@ -189,36 +189,46 @@ def _check_session(claims: dict, user_id, revoked_at, expires_at, disabled, now)
         raise _unauthorized("account_disabled", "This account is disabled. Ask your administrator.")
 
 
+_sessions, _users, _tenants = LoginSession.__table__, User.__table__, Tenant.__table__
+_NOW = bindparam("now", type_=LoginSession.last_seen_at.type)
+
+# Built once: a statement object keeps its compiled form and cache key, so the hot path
+# pays neither the ORM nor SQLAlchemy's per-call statement building.
+_TOUCH = (update(_sessions).where(_sessions.c.id == bindparam("b_sid"), _sessions.c.last_seen_at <= bindparam("before"))
+          .values(last_seen_at=_NOW))
+_CALLER_COLUMNS = (_sessions.c.user_id, _sessions.c.revoked_at, _sessions.c.expires_at, _sessions.c.last_seen_at,
+                   _users.c.disabled, _users.c.tenant_id, _users.c.role, _users.c.email)
+_CALLER_FROM = _sessions.join(_users, _users.c.id == _sessions.c.user_id)
+_CALLER = select(*_CALLER_COLUMNS).select_from(_CALLER_FROM).where(_sessions.c.id == bindparam("sid"))
+# GET /auth/me: the caller plus (full_name, tenant name, MFA enrolled, e-mail verified,
+# primary license tier, its key), in the same statement.
+_ACCOUNT = (
+    select(*_CALLER_COLUMNS, _users.c.full_name, _tenants.c.name, _users.c.totp_secret_enc.is_not(None),
+           _users.c.email_verified_at.is_not(None), *primary_license_columns(_users.c.tenant_id, _NOW))
+    .select_from(_CALLER_FROM.join(_tenants, _tenants.c.id == _users.c.tenant_id))
+    .where(_sessions.c.id == bindparam("sid"))
+)
+
+
 async def _touch_session(runtime: Runtime, db: AsyncSession, session_id: str, now) -> None:
     """last_seen_at, to the minute. A reader's transaction cannot write: then a short
     transaction of its own on the writer (once a minute per session)."""
-    stmt = (update(LoginSession.__table__)
-            .where(LoginSession.__table__.c.id == session_id,
-                   LoginSession.__table__.c.last_seen_at <= now - LAST_SEEN_RESOLUTION)
-            .values(last_seen_at=now))
+    params = {"b_sid": session_id, "before": now - LAST_SEEN_RESOLUTION, "now": now}
     if db.info.get("read_only") and runtime.read_sessionmaker is not runtime.sessionmaker:
         async with runtime.sessionmaker() as writer:
-            await writer.execute(stmt)
+            await (await writer.connection()).execute(_TOUCH, params)
             await writer.commit()
     else:
-        await db.execute(stmt)
+        await (await db.connection()).execute(_TOUCH, params)
 
 
-_sessions, _users = LoginSession.__table__, User.__table__
-_CALLER_COLUMNS = (_sessions.c.user_id, _sessions.c.revoked_at, _sessions.c.expires_at, _sessions.c.last_seen_at,
-                   _users.c.disabled, _users.c.tenant_id, _users.c.role, _users.c.email)
-
-
-async def authenticate(request: Request, runtime: Runtime, db: AsyncSession, extra=(), joins=()) -> Caller:
-    """The caller, checked (token, live session, enabled user) with one statement that
-    may also read `extra` columns (of tables added by `joins`: (table, on) pairs)."""
+async def authenticate(request: Request, runtime: Runtime, db: AsyncSession, statement=_CALLER) -> Caller:
+    """The caller, checked (token, live session, enabled user) with one statement whose
+    first columns are _CALLER_COLUMNS; the others land in Caller.extra."""
     claims, now = _verified_claims(request, runtime)
     sid = str(claims.get("sid", ""))
-    stmt = select(*_CALLER_COLUMNS, *extra).select_from(_sessions.join(_users, _users.c.id == _sessions.c.user_id))
-    for table, on in joins:
-        stmt = stmt.join(table, on)
     conn = await db.connection()
-    row = (await conn.execute(stmt.where(_sessions.c.id == sid))).first()
+    row = (await conn.execute(statement, {"sid": sid, "now": now})).first()
     if row is None:
         raise _invalid()
     _check_session(claims, row[0], row[1], row[2], row[4], now)
@@ -234,19 +244,10 @@ async def get_caller(request: Request, runtime: RuntimeDep, db: DB) -> Caller:
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
-_tenants = Tenant.__table__
-
 
 async def get_account(request: Request, runtime: RuntimeDep, db: DB) -> Caller:
-    """The caller plus what GET /auth/me shows, in the same statement: extra = (full_name,
-    tenant name, MFA enrolled, e-mail verified, primary license tier, its key)."""
-    tier, key = primary_license_columns(_users.c.tenant_id, runtime.clock.now())
-    return await authenticate(
-        request, runtime, db,
-        extra=(_users.c.full_name, _tenants.c.name, _users.c.totp_secret_enc.is_not(None),
-               _users.c.email_verified_at.is_not(None), tier, key),
-        joins=((_tenants, _tenants.c.id == _users.c.tenant_id),),
-    )
+    """The caller plus what GET /auth/me shows (see _ACCOUNT), in one statement."""
+    return await authenticate(request, runtime, db, _ACCOUNT)
 
 
 CurrentAccount = Annotated[Caller, Depends(get_account)]

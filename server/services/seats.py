@@ -22,14 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ApiError
-from server.models import License, Seat
+from server.models import AuditEvent, License, Seat
 from server.models.base import new_id
 from server.services import audit
-from server.services.licenses import license_expired_error, license_for_use, license_is_expired
+from server.services.licenses import license_expired_error, license_for_use, license_is_expired, parse_key_or_422
 
 EXPIRED = "expired"  # released_reason of a reclaimed seat
 
@@ -90,9 +90,25 @@ async def licenses_with_dead_seats(db: AsyncSession, clock, ttl_s: int) -> list[
     """Licenses that hold open seats whose heartbeat is older than ttl_s (read through the
     partial index of open seats by heartbeat: only the dead ones are visited)."""
     cutoff = clock.now() - timedelta(seconds=ttl_s)
-    return list((await db.execute(
-        select(Seat.license_id).where(Seat.released_at.is_(None), Seat.last_heartbeat_at <= cutoff).distinct()
-    )).scalars())
+    # No DISTINCT in SQL: with it SQLite walks the license index instead of the range.
+    return sorted(set((await db.execute(
+        select(Seat.license_id).where(Seat.released_at.is_(None), Seat.last_heartbeat_at <= cutoff)
+    )).scalars()))
+
+
+def _reclaim_statement(*where):
+    seats = Seat.__table__
+    return (update(seats)
+            .where(seats.c.released_at.is_(None), seats.c.last_heartbeat_at <= bindparam("cutoff"), *where)
+            .values(released_at=bindparam("now"), released_reason=EXPIRED)
+            .returning(seats.c.id, seats.c.tenant_id, seats.c.user_id, seats.c.license_id,
+                       seats.c.last_heartbeat_at))
+
+
+# Built once; both walk the partial index of open seats (by license and heartbeat, or by
+# heartbeat): only dead seats are read.
+_RECLAIM_ALL = _reclaim_statement()
+_RECLAIM_LICENSE = _reclaim_statement(Seat.__table__.c.license_id == bindparam("b_license_id"))
 
 
 async def reclaim_expired_seats(db: AsyncSession, clock, ttl_s: int, *, license_id: str | None = None) -> int:
@@ -102,18 +118,13 @@ async def reclaim_expired_seats(db: AsyncSession, clock, ttl_s: int, *, license_
     The caller holds the license lock when `license_id` is given (acquire); otherwise the
     licenses concerned are locked here first."""
     now = clock.now()
-    dead = and_(Seat.released_at.is_(None), Seat.last_heartbeat_at <= now - timedelta(seconds=ttl_s))
+    params = {"cutoff": now - timedelta(seconds=ttl_s), "now": now}
     if license_id is not None:
-        dead = and_(dead, Seat.license_id == license_id)
+        statement, params["b_license_id"] = _RECLAIM_LICENSE, license_id
     else:
+        statement = _RECLAIM_ALL
         await lock_licenses(db, await licenses_with_dead_seats(db, clock, ttl_s))
-    rows = (
-        await db.execute(
-            update(Seat).where(dead).values(released_at=now, released_reason=EXPIRED)
-            .returning(Seat.id, Seat.tenant_id, Seat.user_id, Seat.license_id, Seat.last_heartbeat_at)
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
+    rows = (await (await db.connection()).execute(statement, params)).all()
     for row in rows:
         await audit.record(
             db, clock, "seat.reclaimed", tenant_id=row.tenant_id, target=f"seat:{row.id}",
@@ -125,7 +136,7 @@ async def reclaim_expired_seats(db: AsyncSession, clock, ttl_s: int, *, license_
 
 @dataclass
 class Lease:
-    seat: Seat
+    seat: Seat  # or the same fields read with Core (_SeatFields, a license row)
     license: License
     token: str
     expires_at: datetime
@@ -154,26 +165,71 @@ async def _lock_license(db: AsyncSession, license_id: str) -> License:
     )
 
 
+_seats, _licenses = Seat.__table__, License.__table__
+# Acquire's statements, built once (compiled form and cache key kept).
+_ACQUIRE_LICENSE_COLUMNS = (_licenses.c.id, _licenses.c.key, _licenses.c.tier, _licenses.c.seats,
+                            _licenses.c.tenant_id, _licenses.c.expires_at, _licenses.c.open_seats)
+# FOR UPDATE: the license row is the lock (PostgreSQL; SQLite compiles it away).
+_LICENSE_BY_KEY = (select(*_ACQUIRE_LICENSE_COLUMNS)
+                   .where(_licenses.c.key == bindparam("key"), _licenses.c.tenant_id == bindparam("tenant_id"))
+                   .with_for_update())
+_LICENSE_BY_ID = select(*_ACQUIRE_LICENSE_COLUMNS).where(_licenses.c.id == bindparam("id")).with_for_update()
+# The holder's open seats, through the partial index on (license, user, hardware id): a
+# time range in this WHERE would let SQLite pick the heartbeat index and walk every live
+# seat of the license; the liveness rule is applied to the one or two rows instead.
+_HELD = select(_seats.c.id, _seats.c.started_at, _seats.c.last_heartbeat_at, _seats.c.device_name).where(
+    _seats.c.license_id == bindparam("license_id"), _seats.c.user_id == bindparam("user_id"),
+    _seats.c.hardware_id == bindparam("hardware_id"), _seats.c.released_at.is_(None))
+_REUSE = update(_seats).where(_seats.c.id == bindparam("b_id")).values(
+    last_heartbeat_at=bindparam("now"), session_id=bindparam("b_session_id"),
+    device_name=bindparam("b_device_name"), kind=bindparam("b_kind"))
+_INSERT_SEAT = insert(_seats)
+_INSERT_AUDIT = insert(AuditEvent.__table__)
+
+
+@dataclass
+class _SeatFields:
+    """What a lease names of a seat (a row read or written with Core, no ORM object)."""
+
+    id: str
+    tenant_id: str
+    user_id: str
+    hardware_id: str
+    kind: str
+    last_heartbeat_at: datetime
+    released_reason: str | None = None
+
+
+async def _license_for_acquire(db: AsyncSession, conn, principal, license_key: str | None, now: datetime):
+    """The license row, locked; every refusal (unknown key, expired) via license_for_use."""
+    if license_key is not None:
+        lic = (await conn.execute(_LICENSE_BY_KEY, {"key": parse_key_or_422(license_key),
+                                                    "tenant_id": principal.tenant_id})).first()
+        if lic is not None and not license_is_expired(lic, now):
+            return lic
+    found = await license_for_use(db, principal.tenant_id, license_key, now)  # raises the right error
+    return (await conn.execute(_LICENSE_BY_ID, {"id": found.id})).first()
+
+
 async def acquire_seat(
     db: AsyncSession, runtime, principal, *, hardware_id: str, device_name: str, kind: str,
     license_key: str | None, client_addr: str | None = None,
 ) -> Lease:
     clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
     now = clock.now()
-    lic = await license_for_use(db, principal.tenant_id, license_key, now)
-    if db.bind.dialect.name == "postgresql":
-        lic = await _lock_license(db, lic.id)  # SQLite: this transaction holds the write lock already
-    seat = await db.scalar(
-        select(Seat).where(Seat.license_id == lic.id, Seat.user_id == principal.user_id,
-                           Seat.hardware_id == hardware_id, live_seat_filter(now, ttl_s))
-        .order_by(Seat.started_at.desc()).limit(1)
-    )
-    created = seat is None
-    if seat is not None:
+    conn = await db.connection()
+    lic = await _license_for_acquire(db, conn, principal, license_key, now)
+    held = (await conn.execute(_HELD, {"license_id": lic.id, "user_id": principal.user_id,
+                                       "hardware_id": hardware_id})).all()
+    live = [row for row in held if row.last_heartbeat_at > now - timedelta(seconds=ttl_s)]
+    created = not live
+    if live:
         # The same machine asking again (a restart, a new sign-in): the same seat, now
         # owned by the current login session so that revoking that session ends it.
-        seat.last_heartbeat_at, seat.session_id = now, principal.session_id
-        seat.device_name, seat.kind = device_name or seat.device_name, kind
+        mine = max(live, key=lambda row: row.started_at)
+        await conn.execute(_REUSE, {"b_id": mine.id, "now": now, "b_session_id": principal.session_id,
+                                    "b_device_name": device_name or mine.device_name, "b_kind": kind})
+        seat_id = mine.id
     else:
         # After the reclaim every open seat of the license is live: open_seats is the count.
         used = lic.open_seats - await reclaim_expired_seats(db, clock, ttl_s, license_id=lic.id)
@@ -181,13 +237,16 @@ async def acquire_seat(
             raise ApiError(409, "no_seats_available", "All seats of this license are in use.",
                            "Ask your administrator to free a seat or add seats.",
                            seats_total=lic.seats, seats_used=used)
-        seat = Seat(id=new_id(), license_id=lic.id, tenant_id=lic.tenant_id, user_id=principal.user_id,
-                    session_id=principal.session_id, hardware_id=hardware_id, device_name=device_name, kind=kind,
-                    started_at=now, last_heartbeat_at=now)
-        db.add(seat)
-        await audit.record(db, clock, "seat.acquired", tenant_id=lic.tenant_id, actor=principal.actor,
-                           client_addr=client_addr, target=f"seat:{seat.id}",
-                           detail={"license_id": lic.id, "kind": kind, "device_name": device_name})
+        seat_id = new_id()
+        await conn.execute(_INSERT_SEAT, {
+            "id": seat_id, "license_id": lic.id, "tenant_id": lic.tenant_id, "user_id": principal.user_id,
+            "session_id": principal.session_id, "hardware_id": hardware_id, "device_name": device_name, "kind": kind,
+            "started_at": now, "last_heartbeat_at": now, "released_at": None, "released_reason": None})
+        await conn.execute(_INSERT_AUDIT, audit.event_values(
+            clock, "seat.acquired", tenant_id=lic.tenant_id, actor=principal.actor, client_addr=client_addr,
+            target=f"seat:{seat_id}", detail={"license_id": lic.id, "kind": kind, "device_name": device_name}))
+    seat = _SeatFields(id=seat_id, tenant_id=lic.tenant_id, user_id=principal.user_id, hardware_id=hardware_id,
+                       kind=kind, last_heartbeat_at=now)
     token, expires_at = mint_lease(runtime, seat, lic)
     return Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=created)
 
@@ -209,30 +268,38 @@ async def callers_seat(db: AsyncSession, principal, seat_id: str) -> Seat:
     return seat
 
 
+# Built once (compiled form and cache key kept): the heartbeat's common case.
+_RENEW = (
+    update(_seats)
+    .where(_seats.c.id == bindparam("b_seat_id"), _seats.c.user_id == bindparam("b_user_id"),
+           _seats.c.released_at.is_(None), _seats.c.last_heartbeat_at > bindparam("cutoff"))
+    .values(last_heartbeat_at=bindparam("now"))
+    .returning(_seats.c.tenant_id, _seats.c.hardware_id, _seats.c.kind, _seats.c.license_id)
+)
+_LEASE_LICENSE = select(_licenses.c.key, _licenses.c.tier, _licenses.c.expires_at).where(
+    _licenses.c.id == bindparam("license_id"))
+
+
 async def heartbeat(db: AsyncSession, runtime, principal, seat_id: str) -> Lease:
     clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
     now = clock.now()
-    # The common case in one statement: the seat is live and stays so.
-    kept = (await db.execute(
-        update(Seat).where(Seat.id == seat_id, Seat.user_id == principal.user_id, live_seat_filter(now, ttl_s))
-        .values(last_heartbeat_at=now)
-        .returning(Seat.tenant_id, Seat.user_id, Seat.hardware_id, Seat.kind, Seat.license_id)
-        .execution_options(synchronize_session=False)
-    )).first()
+    # The common case in one conditional UPDATE: the seat is live and stays so.
+    conn = await db.connection()
+    kept = (await conn.execute(_RENEW, {"b_seat_id": seat_id, "b_user_id": principal.user_id, "now": now,
+                                        "cutoff": now - timedelta(seconds=ttl_s)})).first()
     if kept is not None:
-        lic = (await db.execute(select(License.key, License.tier, License.expires_at)
-                                .where(License.id == kept.license_id))).first()
+        lic = (await conn.execute(_LEASE_LICENSE, {"license_id": kept.license_id})).first()
         if not license_is_expired(lic, now):
-            claims = {"seat_id": seat_id, "tenant_id": kept.tenant_id, "user_id": kept.user_id,
-                      "hardware_id": kept.hardware_id, "kind": kept.kind, "last_heartbeat_at": now}
-            return _fresh_lease(runtime, claims, lic)
+            return _fresh_lease(runtime, {"seat_id": seat_id, "tenant_id": kept.tenant_id,
+                                          "user_id": principal.user_id, "hardware_id": kept.hardware_id,
+                                          "kind": kept.kind, "last_heartbeat_at": now}, lic)
     return await _heartbeat_slow(db, runtime, principal, seat_id, now, ttl_s)
 
 
 def _fresh_lease(runtime, seat_fields: dict, lic) -> Lease:
-    seat = Seat(id=seat_fields["seat_id"], tenant_id=seat_fields["tenant_id"], user_id=seat_fields["user_id"],
-                hardware_id=seat_fields["hardware_id"], kind=seat_fields["kind"],
-                last_heartbeat_at=seat_fields["last_heartbeat_at"])
+    seat = _SeatFields(id=seat_fields["seat_id"], tenant_id=seat_fields["tenant_id"],
+                       user_id=seat_fields["user_id"], hardware_id=seat_fields["hardware_id"],
+                       kind=seat_fields["kind"], last_heartbeat_at=seat_fields["last_heartbeat_at"])
     token, expires_at = mint_lease(runtime, seat, lic)
     return Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=False)
 
