@@ -11,6 +11,7 @@ from typing import Callable
 
 from textual.validation import ValidationResult, Validator
 
+from server.schemas.common import plain_text_problem
 from server.schemas.identity import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from server.schemas.license_key import license_key_problem
 
@@ -30,6 +31,15 @@ class EmailAddress(Validator):
         if _EMAIL.match(value.strip()):
             return self.success()
         return self.failure("Enter an email address like ada@example.com.")
+
+
+class PlainLine(Validator):
+    """Names: one line of plain text. A pasted tab or line break is said, not silently kept."""
+
+    def validate(self, value: str) -> ValidationResult:
+        if plain_text_problem(value):
+            return self.failure("Use one line of plain text: no tabs, line breaks or other control characters.")
+        return self.success()
 
 
 class PasswordRules(Validator):

@@ -7,15 +7,24 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel
 
-__all__ = ["Health", "Jwk", "Jwks", "PlainText", "Problem"]
+__all__ = ["Health", "Jwk", "Jwks", "PlainText", "Problem", "plain_text_problem"]
 
 # C0 and C1 controls, DEL, and the Unicode line/paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _no_control_characters(value: str) -> str:
+def plain_text_problem(value: str) -> str | None:
+    """Why `value` is not one plain line of text (None when it is). The console checks
+    names with this as they are typed; the server refuses the same."""
     if _CONTROL.search(value):
-        raise ValueError("must be one line of text, without tabs or other control characters")
+        return "must be one line of text, without tabs or other control characters"
+    return None
+
+
+def _no_control_characters(value: str) -> str:
+    problem = plain_text_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
