@@ -25,6 +25,7 @@ from server.errors import ApiError
 from server.models import LoginSession, Tenant, User
 from server.runtime import Runtime
 from server.services.tokens import primary_license_columns
+from server.sqlite_reader import from_db
 
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
@@ -245,9 +246,29 @@ async def get_caller(request: Request, runtime: RuntimeDep, db: DB) -> Caller:
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
-async def get_account(request: Request, runtime: RuntimeDep, db: DB) -> Caller:
-    """The caller plus what GET /auth/me shows (see _ACCOUNT), in one statement."""
-    return await authenticate(request, runtime, db, _ACCOUNT)
+async def get_account(request: Request, runtime: RuntimeDep) -> Caller:
+    """The caller plus what GET /auth/me shows (see _ACCOUNT), in one statement: on SQLite
+    through the plain reader connection (server/sqlite_reader.py), else in a reader's
+    transaction of its own."""
+    if runtime.sqlite_reader is None:
+        async with runtime.read_sessionmaker() as db:
+            db.info["read_only"] = True
+            caller = await authenticate(request, runtime, db, _ACCOUNT)
+            await db.commit()
+            return caller
+    claims, now = _verified_claims(request, runtime)
+    sid = str(claims.get("sid", ""))
+    row = runtime.sqlite_reader.first(_ACCOUNT, {"sid": sid, "now": now})
+    if row is None:
+        raise _invalid()
+    revoked_at, expires_at, last_seen_at = from_db(row[1]), from_db(row[2]), from_db(row[3])
+    _check_session(claims, row[0], revoked_at, expires_at, row[4], now)
+    if now - last_seen_at >= LAST_SEEN_RESOLUTION:
+        async with runtime.sessionmaker() as writer:
+            await _touch_session(runtime, writer, sid, now)
+            await writer.commit()
+    return Caller(claims=claims, user_id=row[0], tenant_id=row[5], role=row[6], email=row[7], session_id=sid,
+                  extra=tuple(row[len(_CALLER_COLUMNS):]))
 
 
 CurrentAccount = Annotated[Caller, Depends(get_account)]
