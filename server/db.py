@@ -191,24 +191,41 @@ _SQLITE_SEAT_TRIGGERS = (
     BEGIN UPDATE licenses SET open_seats = open_seats - 1 WHERE id = OLD.license_id; END""",
 )
 
+# Statement-level on PostgreSQL, over the rows each statement changed (transition tables):
+# a bulk insert or a sweep of many seats updates each license row once, not once per seat
+# (row-level triggers updating one row thousands of times in a transaction are quadratic).
 _POSTGRES_SEAT_TRIGGERS = (
-    """CREATE OR REPLACE FUNCTION seats_open_count() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE OR REPLACE FUNCTION seats_open_count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF TG_OP <> 'INSERT' THEN
-        IF OLD.released_at IS NULL THEN
-          UPDATE licenses SET open_seats = open_seats - 1 WHERE id = OLD.license_id;
-        END IF;
-      END IF;
-      IF TG_OP <> 'DELETE' THEN
-        IF NEW.released_at IS NULL THEN
-          UPDATE licenses SET open_seats = open_seats + 1 WHERE id = NEW.license_id;
-        END IF;
-      END IF;
+      UPDATE licenses l SET open_seats = l.open_seats + d.n
+      FROM (SELECT license_id, count(*) AS n FROM new_rows WHERE released_at IS NULL GROUP BY license_id) d
+      WHERE l.id = d.license_id;
       RETURN NULL;
     END $$""",
-    """CREATE OR REPLACE TRIGGER seats_open_count
-    AFTER INSERT OR DELETE OR UPDATE OF released_at, license_id ON seats
-    FOR EACH ROW EXECUTE FUNCTION seats_open_count()""",
+    """CREATE OR REPLACE FUNCTION seats_open_count_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE licenses l SET open_seats = l.open_seats - d.n
+      FROM (SELECT license_id, count(*) AS n FROM old_rows WHERE released_at IS NULL GROUP BY license_id) d
+      WHERE l.id = d.license_id;
+      RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION seats_open_count_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE licenses l SET open_seats = l.open_seats + d.n
+      FROM (SELECT license_id, sum(n) AS n FROM (
+              SELECT license_id, -1 AS n FROM old_rows WHERE released_at IS NULL
+              UNION ALL SELECT license_id, 1 FROM new_rows WHERE released_at IS NULL) changes
+            GROUP BY license_id HAVING sum(n) <> 0) d
+      WHERE l.id = d.license_id;
+      RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER seats_open_count_insert AFTER INSERT ON seats
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION seats_open_count_inserted()""",
+    """CREATE OR REPLACE TRIGGER seats_open_count_delete AFTER DELETE ON seats
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION seats_open_count_deleted()""",
+    """CREATE OR REPLACE TRIGGER seats_open_count_update AFTER UPDATE ON seats
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION seats_open_count_updated()""",
 )
 
 

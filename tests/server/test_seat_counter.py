@@ -92,11 +92,9 @@ async def test_a_database_made_before_the_counter_gets_it_counted_on_start(app, 
     engine = app.state.runtime.engine
     # Back to the old schema: no triggers, no column.
     async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text("DROP TRIGGER seats_open_count ON seats"))
-        else:
-            for name in ("insert", "update", "delete"):
-                await conn.execute(text(f"DROP TRIGGER seats_open_count_{name}"))
+        for name in ("insert", "update", "delete"):
+            on = " ON seats" if engine.dialect.name == "postgresql" else ""
+            await conn.execute(text(f"DROP TRIGGER seats_open_count_{name}{on}"))
         await conn.execute(text("ALTER TABLE licenses DROP COLUMN open_seats"))
         columns = await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("licenses")})
         assert "open_seats" not in columns
