@@ -68,14 +68,17 @@ async def seed_live_seats(app, key: str, user: dict, count: int) -> None:
     now = runtime.clock.now()
     async with runtime.sessionmaker() as db:
         lic = await db.scalar(select(License).where(License.key == key))
-        for start in range(0, count, 5000):
-            await db.execute(insert(Seat), [
+    # Multi-row INSERT statements (not executemany, which asyncpg runs row by row), each
+    # batch its own transaction.
+    for start in range(0, count, 2000):
+        async with runtime.sessionmaker() as db:
+            await db.execute(insert(Seat).values([
                 {"id": new_id(), "license_id": lic.id, "tenant_id": lic.tenant_id, "user_id": user["user_id"],
                  "hardware_id": f"seeded-{i}", "device_name": "seeded", "kind": "desktop",
                  "started_at": now - timedelta(seconds=i % 600), "last_heartbeat_at": now - timedelta(seconds=i % 600)}
-                for i in range(start, min(count, start + 5000))
-            ])
-        await db.commit()
+                for i in range(start, min(count, start + 2000))
+            ]))
+            await db.commit()
 
 
 def writer(url: str, cred: dict, key: str, per_second: float, stop: threading.Event, done: list) -> None:
