@@ -15,6 +15,11 @@ import traceback
 
 log = logging.getLogger("coditect.console")
 
+# After one of these the saved sign-in is worthless: it is forgotten, and the console starts
+# over at the welcome screen (AccountSession.guard and AccountSession.signed_out).
+SIGNED_OUT_CODES = frozenset({"session_revoked", "refresh_reused", "refresh_invalid", "refresh_expired",
+                              "token_expired", "token_invalid", "unauthorized", "account_disabled"})
+
 UNEXPECTED = "Something unexpected went wrong. Press ctrl+r to try again; details are in the log."
 
 
@@ -60,6 +65,9 @@ WORDS: dict[str, str] = {
     "unauthorized": "Sign in first.",
     "account_disabled": "This account is disabled. Ask your administrator.",
     "forbidden": "Your role does not allow this.",
+    "owner_required": "Only an owner of the organization can do this.",
+    "last_owner": "This is the organization's last owner: make someone else owner first.",
+    "invalid_cursor": "This page is not valid any more: start again from the first page.",
     "not_found": "The server does not know this.",
     "validation_error": "Some fields are not valid: see the messages under them.",
     "unreachable": "The server cannot be reached. Check your connection and try again.",
@@ -79,6 +87,9 @@ FIELD_WORDS: dict[str, str] = {
     "license_key": "A license key looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
     "hardware_id": "This machine's identifier was refused.",
     "device_name": "This device name is too long.",
+    "daily_limit": "Enter a whole number of commands from 0 to 10000000 (or none to remove the limit).",
+    "role": "Choose owner, admin or member.",
+    "q": "Use at most 200 characters.",
 }
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, DataTable
 
-from tests.screens.driving import (enroll, fill, onboard_to_license, press, register, save_codes_and_continue,
-                                   screen_name, settle, totp, verify_from_outbox)
+from tests.screens.driving import fill, onboard_to_license, prepare, press, screen_name, settle, totp
 from tests.screens.peers import other_machine
 
 ORG = "[bold]x[/]"
@@ -14,16 +13,10 @@ DEVICE = "[red]evil"
 
 
 async def onboard_to_home(pilot, clock, organization: str = "Analytical Engines") -> dict:
-    await register(pilot, organization=organization)
-    await verify_from_outbox(pilot)
-    secret = await enroll(pilot, clock)
-    codes = await save_codes_and_continue(pilot)
-    await press(pilot, "ctrl+s")  # the free license's seat
-    await press(pilot, "ctrl+n")
-    await press(pilot, "enter")
-    await press(pilot, "ctrl+n")
+    """A fully onboarded account on Home (the seat of the free license, Docker chosen)."""
+    account = await prepare(pilot, clock, "home", organization=organization)
     assert screen_name(pilot.app) == "HomeScreen"
-    return {"email": pilot.app.session.me.email, "secret": secret, "codes": codes}
+    return account
 
 
 def cells(table: DataTable) -> list[list[str]]:
@@ -54,7 +47,7 @@ async def test_server_text_is_never_markup_and_other_devices_can_be_revoked(conf
         await press(pilot, "d")
         await press(pilot, "y")
         left = cells(app.screen.query_one("#sessions", DataTable))
-        assert len(left) == 1 and left[0][3] == "this computer"
+        assert len(left) == 1 and left[0][4] == "this computer"
 
         # This computer's own session is ended with "sign out", not "revoke".
         app.screen.query_one("#sessions", DataTable).move_cursor(row=0)
@@ -92,7 +85,7 @@ async def test_new_recovery_codes_need_a_current_code(config, make_app, clock):
         await fill(pilot, "code", totp(account["secret"], clock))
         await press(pilot, "enter")
         assert screen_name(app) == "RecoveryCodesScreen"
-        new_codes = app.session.pending_recovery_codes
+        new_codes = app.session.mfa.pending_recovery_codes
         assert len(new_codes) == 10 and not set(new_codes) & set(account["codes"])
         await press(pilot, "ctrl+n")  # not before "I have saved them"
         assert screen_name(app) == "RecoveryCodesScreen"
