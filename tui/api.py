@@ -340,6 +340,25 @@ class ApiClient:
         body = _request(schemas.CommandUsageRequest, count=count)
         return await self._call("POST", "/usage/commands", schemas.CommandUsageResponse, body=body)
 
+    # -- Docker workspace ---------------------------------------------------------------
+
+    async def ssh_keys(self) -> list[schemas.SshKeyInfo]:
+        return await self._call("GET", "/workspace/ssh-keys", _SSH_KEY_LIST)
+
+    async def add_ssh_key(self, public_key: str, name: str = "") -> schemas.SshKeyInfo:
+        body = _request(schemas.SshKeyAddRequest, public_key=public_key, name=name[:200])
+        return await self._call("POST", "/workspace/ssh-keys", schemas.SshKeyInfo, body=body)
+
+    async def create_deployment_credential(self, name: str) -> schemas.DeploymentCredentialCreated:
+        body = _request(schemas.DeploymentCredentialRequest, name=name[:200])
+        return await self._call("POST", "/workspace/credentials", schemas.DeploymentCredentialCreated, body=body)
+
+    async def revoke_deployment_credential(self, credential_id: str) -> None:
+        await self._call("DELETE", f"/workspace/credentials/{_path_segment(credential_id)}", None)
+
+
+_SSH_KEY_LIST = TypeAdapter(list[schemas.SshKeyInfo])
+
 
 def _request(model: type[BaseModel], **values) -> BaseModel:
     """Build a request model; what the user typed wrong becomes per-field words, not a
