@@ -215,6 +215,8 @@ async def acquire_seat(
     db: AsyncSession, runtime, principal, *, hardware_id: str, device_name: str, kind: str,
     license_key: str | None, client_addr: str | None = None,
 ) -> Lease:
+    """`principal`: anything with tenant_id, user_id, session_id and actor (deps.Caller,
+    deps.Principal)."""
     clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
     now = clock.now()
     conn = await db.connection()
