@@ -2,7 +2,7 @@
 
 Starts the real server (`coditect-console server`, uvicorn) on 127.0.0.1 over a scratch
 database, creates and verifies an account through the API, then sends a fixed number of
-requests per endpoint from N concurrent clients and prints throughput and p50/p99
+requests with `wrk` (16 connections, one uvicorn worker) and prints throughput and p50/p99
 latency, each with its ratio to the trivial /healthz measured in the same run.
 GET /auth/me checks the session on every request; refresh rotates a token chain per
 client. Login is bounded by argon2id on purpose: its rate is printed too.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from harness import fast_event_loop_run, machine_line, print_ratios, run_phase, served
+from harness import CONNECTIONS, WRK_THREADS, Phase, machine_line, print_table, run_wrk, served, warm_up
 
 API = "/api/v1/auth"
 PASSWORD = "benchmark-tangerine-volcano-42"
@@ -53,57 +53,47 @@ async def create_account(client: httpx.AsyncClient, outbox: Path) -> str:
     return address
 
 
-async def bench(url: str, outbox: Path, concurrency: int, requests: int, logins: int) -> dict:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+async def bench(url: str, pid: int, outbox: Path, concurrency: int, duration: float) -> dict:
+    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
         # Several accounts: simultaneous attempts on one account count against its limit of
         # 10 while in flight, and this measures argon2, not the throttle. (8 stays under the
         # 10 sign-ups an hour allowed per client address.)
-        accounts = [await create_account(client, outbox) for _ in range(min(8, concurrency))]
-        states = [{"index": i, "email": accounts[i % len(accounts)]} for i in range(concurrency)]
-
-        async def login(client, state):
-            r = await client.post(f"{API}/login", json={"email": state["email"], "password": PASSWORD,
+        accounts = [await create_account(client, outbox) for _ in range(8)]
+        creds = []
+        for i in range(concurrency + WRK_THREADS):  # a session per connection: its own refresh chain
+            r = await client.post(f"{API}/login", json={"email": accounts[i % len(accounts)], "password": PASSWORD,
                                                         "device_name": "bench"})
-            if r.status_code == 200:
-                state["session"] = r.json()
-            return r
+            r.raise_for_status()
+            creds.append({"token": r.json()["access_token"], "refresh": r.json()["refresh_token"],
+                          "email": accounts[i % len(accounts)]})
+    return await asyncio.to_thread(_phases, url, pid, creds, duration)
 
-        async def healthz(client, _state):
-            return await client.get("/healthz")
 
-        async def me(client, state):
-            return await client.get(f"{API}/me", headers={"Authorization": f"Bearer {state['session']['access_token']}"})
-
-        async def refresh(client, state):
-            r = await client.post(f"{API}/refresh", json={"refresh_token": state["session"]["refresh_token"]})
-            if r.status_code == 200:
-                state["session"] = r.json()
-            return r
-
-        results = {"POST /auth/login (argon2id)": await run_phase(client, states, max(logins, concurrency), login, 200)}
-        await run_phase(client, states, 2 * concurrency, healthz, 200)  # warm-up: open every connection
-        results["GET /healthz"] = await run_phase(client, states, requests, healthz, 200)
-        results["GET /auth/me"] = await run_phase(client, states, requests, me, 200)
-        results["POST /auth/refresh"] = await run_phase(client, states, requests, refresh, 200)
-        return results
+def _phases(url: str, pid: int, creds: list[dict], duration: float) -> dict:
+    warm_up(url)
+    return {
+        "GET /healthz": run_wrk(url, Phase(), duration, pid=pid),
+        "GET /auth/me": run_wrk(url, Phase("GET", f"{API}/me", creds), duration, pid=pid),
+        "POST /auth/refresh": run_wrk(url, Phase("POST", f"{API}/refresh", creds, refresh_chain=True,
+                                                 body="'{\"refresh_token\": \"' .. refresh .. '\"}'"), duration, pid=pid),
+        "POST /auth/login (argon2id)": run_wrk(url, Phase("POST", f"{API}/login", creds, body=(
+            "'{\"email\": \"' .. c.email .. '\", \"password\": \"%s\", \"device_name\": \"bench\"}'"
+            % PASSWORD)), duration, pid=pid),
+    }
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="postgresql://... (a scratch database is created beside it); "
                         "default: a scratch SQLite file")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
-    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
-    parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint (default 3000)")
-    parser.add_argument("--logins", type=int, default=64, help="logins to time (default 64)")
+    parser.add_argument("--duration", type=float, default=5, help="seconds per phase (default 5)")
     args = parser.parse_args()
-    async with served(args.database_url, args.workers, "identity") as server:
-        results = await bench(server.url, server.data_dir / "outbox", args.concurrency, args.requests, args.logins)
-        print(machine_line(database=server.database.kind, uvicorn_workers=args.workers, clients=args.concurrency,
-                           requests_per_phase=args.requests))
-        print_ratios(results)
+    async with served(args.database_url, 1, "identity") as server:
+        results = await bench(server.url, server.proc.pid, server.data_dir / "outbox", CONNECTIONS, args.duration)
+        print(machine_line(database=server.database.kind, uvicorn_workers=1, connections=CONNECTIONS,
+                           seconds_per_phase=args.duration))
+        print_table("Identity API (wrk)", results)
 
 
 if __name__ == "__main__":
-    fast_event_loop_run(main())
+    asyncio.run(main())

@@ -162,7 +162,16 @@ def serving_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+SQLITE_ONE_WORKER = ("coditect-console server: SQLite serves one worker process only (--workers 1); "
+                     "for more workers use PostgreSQL (--database-url postgresql://...)")
+
+
 def _serve(args, settings) -> int:
+    # Several processes on one SQLite file wait on its single write lock by polling
+    # (p99 above a second under load); one process queues its writers fairly instead.
+    if settings.is_sqlite and args.workers > 1:
+        print(SQLITE_ONE_WORKER, file=sys.stderr)
+        return 2
     import uvicorn
 
     # Workers are separate processes: hand them the settings through the environment.

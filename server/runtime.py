@@ -15,6 +15,8 @@ from server.keys import CodeMac, SecretBox, SigningKey
 from server.migrations import upgrade
 from server.pool import pool_options
 from server.services.mail import make_mailer
+from server.services.tokens import VerifiedTokens
+from server.sqlite_reader import SqliteReader
 
 
 class Runtime:
@@ -23,6 +25,17 @@ class Runtime:
         self.clock = settings.clock
         self.engine = make_engine(settings.database_url, **pool_options(settings))
         self.sessionmaker = make_sessionmaker(self.engine)
+        # Read-only requests: on a SQLite file, their own connections with deferred
+        # transactions (WAL readers never wait for the writer); elsewhere the same engine.
+        self.read_engine = self.engine
+        if settings.is_sqlite and not settings.database_url.endswith(("///", ":memory:")):
+            self.read_engine = make_engine(settings.database_url, reader=True)
+        self.read_sessionmaker = make_sessionmaker(self.read_engine)
+        # The caller check of GET /auth/me on SQLite: a plain connection, inline (sqlite_reader).
+        self.sqlite_reader: SqliteReader | None = None
+        if self.read_engine is not self.engine:
+            self.sqlite_reader = SqliteReader(settings.database_url.split("///", 1)[1])
+        self.verified_tokens = VerifiedTokens()
         self.mailer = make_mailer(settings)
         self.signing_key: SigningKey | None = None
         self.secret_box: SecretBox | None = None
@@ -46,6 +59,10 @@ class Runtime:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+        if self.sqlite_reader is not None:
+            self.sqlite_reader.close()
 
 
 def _private_dir(path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, UTCDateTime, new_id
@@ -24,6 +24,9 @@ class License(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Seats of this license not released yet, kept exact by database triggers on `seats`
+    # (server/db.py), so acquire checks the limit in O(1) under the license lock.
+    open_seats: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Seat(Base):
@@ -33,7 +36,18 @@ class Seat(Base):
     """
 
     __tablename__ = "seats"
-    __table_args__ = (Index("ix_seats_license_live", "license_id", "released_at"),)
+    __table_args__ = (
+        Index("ix_seats_license_live", "license_id", "released_at"),
+        # Partial indexes over the open (unreleased) seats only: reclaiming a license's
+        # dead seats, finding the caller's own live seat and the sweep touch only the
+        # rows they are about, however many seats a license holds.
+        Index("ix_seats_open_license_heartbeat", "license_id", "last_heartbeat_at",
+              sqlite_where=text("released_at IS NULL"), postgresql_where=text("released_at IS NULL")),
+        Index("ix_seats_open_holder", "license_id", "user_id", "hardware_id",
+              sqlite_where=text("released_at IS NULL"), postgresql_where=text("released_at IS NULL")),
+        Index("ix_seats_open_heartbeat", "last_heartbeat_at",
+              sqlite_where=text("released_at IS NULL"), postgresql_where=text("released_at IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     license_id: Mapped[str] = mapped_column(ForeignKey("licenses.id", ondelete="CASCADE"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Body, Response
-from server.deps import DB, ClientAddr, CurrentPrincipal, RuntimeDep
+from server.deps import DB, ClientAddr, CurrentAccount, CurrentPrincipal, RuntimeDep, read_only
 from server.schemas import (
     AcceptInvitationRequest, AcceptInvitationResponse, AgentSessionRequest, InvitationPreview, InvitationTokenRequest, LoginRequest,
     LoginResponse, MeResponse, MfaChallengeRequest, MfaConfirmRequest, MfaEnrollResponse, MfaProofRequest, Problem,
@@ -12,7 +12,6 @@ from server.schemas import (
 )
 from server.services import auth, email_verification, invitations
 from server.services.agent_sessions import open_agent_session
-from server.services.auth import account_summary
 from server.services.sessions import own_session, own_sessions, revoke_session
 
 router = APIRouter(responses={
@@ -129,18 +128,19 @@ async def logout(principal: CurrentPrincipal, db: DB, runtime: RuntimeDep, addr:
 
 
 @router.get("/me", response_model=MeResponse)
-async def me(principal: CurrentPrincipal, db: DB, runtime: RuntimeDep) -> MeResponse:
-    user = principal.user
-    tenant, lic = await account_summary(db, runtime.clock, user)
+@read_only
+async def me(account: CurrentAccount) -> MeResponse:
+    full_name, tenant_name, mfa_enrolled, email_verified, tier, license_key = account.extra
     return MeResponse(
-        user_id=user.id, email=user.email, full_name=user.full_name, tenant_id=user.tenant_id,
-        tenant_name=tenant.name, role=user.role, tier=lic.tier if lic else None,
-        license_key=lic.key if lic else None, mfa_enrolled=user.totp_secret_enc is not None,
-        email_verified=user.email_verified_at is not None, session_id=principal.session.id, amr=principal.amr,
+        user_id=account.user_id, email=account.email, full_name=full_name, tenant_id=account.tenant_id,
+        tenant_name=tenant_name, role=account.role, tier=tier, license_key=license_key,
+        mfa_enrolled=bool(mfa_enrolled), email_verified=bool(email_verified), session_id=account.session_id,
+        amr=account.amr,
     )
 
 
 @router.get("/sessions", response_model=list[SessionInfo])
+@read_only
 async def list_sessions(principal: CurrentPrincipal, db: DB, runtime: RuntimeDep) -> list[SessionInfo]:
     """The caller's sessions that have not reached their absolute expiry, newest first."""
     return [

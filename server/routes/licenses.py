@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from server.deps import DB, ClientAddr, Principal, RuntimeDep, require_role
+from server.deps import DB, Caller, ClientAddr, Principal, RuntimeDep, read_only, require_caller_role, require_role
 from server.schemas import (
     AcquireSeatRequest, ActivateLicenseRequest, LicenseInfo, LicensesResponse, SeatLease, SeatRequest,
 )
@@ -16,7 +16,7 @@ router = APIRouter()
 
 Admin = Annotated[Principal, Depends(require_role("owner", "admin"))]
 # Every tenant user may hold a seat; MFA is required only where the role demands it elsewhere.
-SeatUser = Annotated[Principal, Depends(require_role("owner", "admin", "member", mfa=False))]
+SeatUser = Annotated[Caller, Depends(require_caller_role("owner", "admin", "member", mfa=False))]
 
 
 async def _info(db, runtime, lic) -> LicenseInfo:
@@ -43,6 +43,7 @@ async def activate(body: ActivateLicenseRequest, principal: Admin, db: DB, runti
 
 
 @router.get("", response_model=LicensesResponse)
+@read_only
 async def list_licenses(principal: SeatUser, db: DB, runtime: RuntimeDep) -> LicensesResponse:
     rows = await licenses.tenant_licenses(db, principal.tenant_id)
     return LicensesResponse(licenses=[await _info(db, runtime, lic) for lic in rows])

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import ApiError
 from server.models import LoginSession, Seat
 from server.services import audit
+from server.services.seats import lock_licenses
 
 OWN_SESSIONS_LIMIT = 100
 
@@ -47,6 +48,10 @@ async def revoke_session(
     if result.rowcount == 0:
         return
     session.revoked_at, session.revoked_reason = now, reason[:64]
+    # Releasing seats changes their licenses' open_seats: lock those licenses first.
+    await lock_licenses(db, (await db.execute(
+        select(Seat.license_id).where(Seat.session_id == session.id, Seat.released_at.is_(None))
+    )).scalars())
     await db.execute(
         update(Seat)
         .where(Seat.session_id == session.id, Seat.released_at.is_(None))

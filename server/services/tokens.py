@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import License, LoginSession, RefreshToken, User
@@ -24,6 +24,32 @@ ROLE_SCOPES = {
     "member": ["account", "licenses:use"],
     "support": ["account", "support:read"],
 }
+
+
+class VerifiedTokens:
+    """Access tokens whose signature, issuer, audience and type have been verified, with
+    their claims, so that a client's next request with the same token skips the EdDSA
+    verification. Only what the token itself proves is cached: expiry is checked against
+    the clock and the session (`sid`) against the database on every request, so a
+    revoked session is refused on its next request whatever this cache holds.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._claims: dict[str, dict] = {}
+
+    def get(self, token: str) -> dict | None:
+        return self._claims.get(token)
+
+    def put(self, token: str, claims: dict, now_ts: float) -> None:
+        if len(self._claims) >= self.MAX_ENTRIES:
+            # Drop the expired ones; if that frees too little, start again (a cache miss
+            # only costs one verification).
+            self._claims = {t: c for t, c in self._claims.items() if c.get("exp", 0) > now_ts}
+            if len(self._claims) >= self.MAX_ENTRIES // 2:
+                self._claims = {}
+        self._claims[token] = claims
 
 
 @dataclass
@@ -41,6 +67,19 @@ async def tenant_primary_license(db: AsyncSession, tenant_id: str, now) -> Licen
     if not live:
         return None
     return max(live, key=lambda lic: (TIER_RANK.get(lic.tier, -1), lic.seats, lic.created_at))
+
+
+def primary_license_columns(tenant_id, now):
+    """(tier, key) of the tenant's primary license (the rule of tenant_primary_license) as
+    two scalar subqueries, for reading it in the same statement as the caller's row."""
+    rank = case(*((License.tier == tier, value) for tier, value in TIER_RANK.items()), else_=-1)
+
+    def best(column):
+        return (select(column).where(License.tenant_id == tenant_id,
+                                     or_(License.expires_at.is_(None), License.expires_at > now))
+                .order_by(rank.desc(), License.seats.desc(), License.created_at.desc()).limit(1).scalar_subquery())
+
+    return best(License.tier), best(License.key)
 
 
 async def access_token_for(db: AsyncSession, runtime, user: User, session: LoginSession) -> tuple[str, int]:

@@ -81,6 +81,18 @@ class _SessionHolder:
     def tenant_id(self) -> str:
         return self.user.tenant_id
 
+    @property
+    def user_id(self) -> str:
+        return self.user.id
+
+    @property
+    def session_id(self) -> str:
+        return self.session.id
+
+    @property
+    def actor(self) -> User:
+        return self.user
+
 
 @dataclass
 class ContainerSessionOpened:

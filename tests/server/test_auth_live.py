@@ -9,9 +9,10 @@ from tests.server.flows import API, bearer, login, register_and_verify
 
 
 @pytest.fixture
-def server(live_server):
+def server(live_server, database_url):
     # A sync fixture: the factory resets the database with asyncio.run, outside the test's loop.
-    return live_server(workers=2)
+    # SQLite serves one worker only (the server refuses more).
+    return live_server(workers=1 if database_url.startswith("sqlite") else 2)
 
 
 async def test_revocation_holds_in_every_worker_process(server, tmp_path):

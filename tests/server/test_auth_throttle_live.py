@@ -22,7 +22,7 @@ BURST = 40
 @pytest.fixture
 def server(live_server, database_url):
     # Sync fixture: the factory runs asyncio.run itself.
-    return live_server(workers=2 if database_url.startswith("sqlite") else 3)
+    return live_server(workers=1 if database_url.startswith("sqlite") else 3)  # SQLite: one worker only
 
 
 def attempt(client, email, password=WRONG):

@@ -1,4 +1,5 @@
-"""N+k simultaneous acquires for N free seats give exactly N, with several API processes."""
+"""N+k simultaneous acquires for N free seats give exactly N, with several API processes
+(PostgreSQL) or concurrent requests in one (SQLite)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ SEATS, EXTRA = 10, 20
 
 
 async def start_live(live_server, database_url):
-    """Several uvicorn workers (3 on PostgreSQL, 2 on SQLite). The fixture runs its own event
+    """Several uvicorn workers on PostgreSQL (3); one on SQLite, which refuses more (its
+    requests still run concurrently in that process). The fixture runs its own event
     loop, hence the thread."""
-    workers = 2 if database_url.startswith("sqlite") else 3
+    workers = 1 if database_url.startswith("sqlite") else 3
     return await asyncio.to_thread(live_server, workers=workers)
 
 
