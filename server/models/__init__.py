@@ -2,6 +2,7 @@
 
 from server.models.audit import AuditEvent
 from server.models.base import Base, UTCDateTime, new_id
+from server.models.devices import DeviceCredential
 from server.models.identity import (
     ROLES,
     AuthFailure,
@@ -17,7 +18,7 @@ from server.models.identity import (
 from server.models.licensing import CommandUsage, License, Seat
 
 __all__ = [
-    "AuditEvent", "AuthFailure", "Base", "CommandUsage", "EmailVerification", "Invitation",
+    "AuditEvent", "AuthFailure", "Base", "CommandUsage", "DeviceCredential", "EmailVerification", "Invitation",
     "License", "LoginSession", "MfaChallenge", "ROLES", "RecoveryCode", "RefreshToken", "Seat",
     "Tenant", "UTCDateTime", "User", "new_id",
 ]
