@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel
 
-__all__ = ["Health", "Jwk", "Jwks", "Name", "PlainText", "Problem", "check_name"]
+__all__ = ["Health", "Jwk", "Jwks", "JwksRotation", "Name", "PlainText", "Problem", "check_name"]
 
 # C0 and C1 controls, DEL, and the Unicode line/paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -72,3 +72,10 @@ class Jwk(BaseModel):
 
 class Jwks(BaseModel):
     keys: list[Jwk]
+
+
+class JwksRotation(BaseModel):
+    """JWTs (typ "jwks-rotation", claim `keys`) each signed by a retired key and carrying the
+    current keys: how a client that pinned an older key learns to trust the new one."""
+
+    statements: list[str]
