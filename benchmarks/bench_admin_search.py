@@ -33,7 +33,7 @@ ADMIN = "/api/v1/admin/sessions"
 
 def seed(data_dir: Path, database_url: str | None, sessions: int) -> str | None:
     """Run seed-demo; -> the demo owner's e-mail, or None when the database already had data."""
-    cmd = [sys.executable, "-m", "tui.cli", "server", "--data-dir", str(data_dir), "seed-demo",
+    cmd = [sys.executable, "-m", "console.cli", "server", "--data-dir", str(data_dir), "seed-demo",
            "--sessions", str(sessions)]
     if database_url:
         cmd[4:4] = ["--database-url", database_url]

@@ -2,7 +2,7 @@
 
 Each run is a fresh process on a pseudo-terminal (80x24), timed from spawn to exit. Both
 apps exit as soon as their first frame is on screen (Textual's Ready event):
-`coditect-console` does so when CODITECT_EXIT_ON_READY=1 (tui/app.py, a two-line hook),
+`coditect-console` does so when CODITECT_EXIT_ON_READY=1 (console/app.py, a two-line hook),
 the bare app (Header, Static, Footer) in its own on_ready. So the figures are "process
 start -> first interactive frame", plus the same small exit cost for both.
 The embedded server is not part of this: it starts in a worker after the first frame.
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONSOLE = [sys.executable, "-m", "tui.cli"]
+CONSOLE = [sys.executable, "-m", "console.cli"]
 BARE_APP = """
 from textual.app import App
 from textual.widgets import Footer, Header, Static

@@ -32,7 +32,7 @@ def start_server(data_dir: Path, database_url: str | None, workers: int = 1) -> 
     """`coditect-console server` on a free port; -> (process, base URL) once /healthz answers."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    cmd = [sys.executable, "-m", "tui.cli", "server", "--port", str(port), "--workers", str(workers),
+    cmd = [sys.executable, "-m", "console.cli", "server", "--port", str(port), "--workers", str(workers),
            "--data-dir", str(data_dir)]
     if database_url:
         cmd += ["--database-url", database_url]

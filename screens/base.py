@@ -16,8 +16,6 @@ centred column of bounded width instead of hugging the left edge.
 from __future__ import annotations
 
 import inspect
-import logging
-import traceback
 from functools import partial
 from typing import Any, Awaitable, Callable
 
@@ -29,21 +27,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from tui.api import ApiError
+from tui.errors import UNEXPECTED, log_unexpected
 from tui.session import SIGNED_OUT_CODES
 from widgets.form_field import FormField
 from widgets.status_line import StatusLine
 from widgets.step_indicator import StepIndicator
-
-log = logging.getLogger("coditect.console")
-
-UNEXPECTED = "Something unexpected went wrong. Press ctrl+r to try again; details are in the log."
-
-
-def log_unexpected(what: str, error: BaseException) -> None:
-    """Type and stack only: the message of an exception may quote a password or a code."""
-    stack = "".join(traceback.format_tb(error.__traceback__))
-    log.error("%s failed with %s\n%s", what, type(error).__name__, stack)
-
 
 class BaseScreen(Screen):
     STAGE: str | None = None  # the StepIndicator stage, for onboarding screens

@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Static
 from screens.base import BaseScreen
 from screens.confirm import ConfirmScreen
 from screens.regenerate_codes import RegenerateCodesScreen
-from tui.commands import Action, bindings
+from screens.actions import Action, bindings
 from tui.install_choice import TITLES
 from tui.license_client import LeaseStatus
 from tui.onboarding import Step

@@ -14,7 +14,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import BaseScreen
-from tui.commands import Action, bindings
+from screens.actions import Action, bindings
 from tui.install_choice import InstallOption, docker_problem, options
 
 CHECKING_DOCKER = "Checking whether Docker is running…"

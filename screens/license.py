@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
-from tui.commands import Action, bindings
+from screens.actions import Action, bindings
 from tui.license_client import LeaseStatus
 from widgets.form_field import FormField
 from widgets.lease_panel import LeasePanel

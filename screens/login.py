@@ -9,7 +9,7 @@ from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
 from tui.api import ApiError
-from tui.commands import Action, bindings
+from screens.actions import Action, bindings
 from widgets.form_field import FormField
 from widgets.validators import EmailAddress
 

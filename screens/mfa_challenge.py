@@ -7,7 +7,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
-from tui.commands import Action, bindings
+from screens.actions import Action, bindings
 from widgets.form_field import FormField
 from widgets.validators import RecoveryCodeFormat, SixDigitCode
 

@@ -18,7 +18,7 @@ from textual.widgets import Button, Checkbox, Static
 
 from screens.base import BaseScreen
 from screens.regenerate_codes import PROOF_HINT, proof_field, second_factor
-from tui.commands import Action, bindings
+from screens.actions import Action, bindings
 from widgets.form_field import FormField
 
 CODES_FILE = "coditect-recovery-codes.txt"

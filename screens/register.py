@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
-from tui.commands import Action, bindings
+from screens.actions import Action, bindings
 from tui.onboarding import Step
 from widgets.form_field import FormField
 from widgets.validators import EmailAddress, PasswordRules, SameAs

@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
-from tui.commands import Action, bindings
+from screens.actions import Action, bindings
 from widgets.form_field import FormField
 from widgets.validators import CodeOrLink, code_or_token
 

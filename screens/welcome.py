@@ -8,7 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from screens.base import BaseScreen
-from tui.commands import Action, bindings
+from screens.actions import Action, bindings
 from tui.onboarding import Step
 
 INTRO = ("CODITECT runs AI agents on your own machine. In a few minutes this console creates "

@@ -153,7 +153,7 @@ class LiveServer:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._log_file = open(self.log, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "server", "--port", str(self.port),
+            [sys.executable, "-m", "console.cli", "server", "--port", str(self.port),
              "--workers", str(workers), "--database-url", database_url, "--data-dir", str(data_dir), *args],
             stdout=self._log_file, stderr=subprocess.STDOUT,
         )

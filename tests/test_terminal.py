@@ -38,7 +38,7 @@ def _wait_for(session: str, text: str, timeout: float = 60) -> str:
 def terminal(tmp_path):
     session = f"coditect-test-{secrets.token_hex(4)}"
     log = tmp_path / "exit.txt"
-    command = (f"{sys.executable} -m tui.cli --data-dir {tmp_path / 'data'} --no-keyring; "
+    command = (f"{sys.executable} -m console.cli --data-dir {tmp_path / 'data'} --no-keyring; "
                f"echo EXIT=$? > {log}")
     env = {**os.environ, "CODITECT_CONFIG_DIR": str(tmp_path / "config"), "TERM": "xterm-256color"}
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],

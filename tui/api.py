@@ -1,16 +1,13 @@
 """The console's client for the CODITECT Cloud API.
 
 Every answer is validated against server.schemas; every failure becomes an ApiError
-whose `message` is plain words written here (never text taken from the server, so
-nothing the server sends can turn into markup or leak into a sentence). describe() is
-the one place that maps API codes to words. Secrets are never logged.
+(tui/errors.py: the words for it). Secrets are never logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,121 +17,11 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from server import schemas
+from tui.errors import FIELD_WORDS, WEAK_PASSWORD, ApiError, ServerUnreachable, describe  # noqa: F401 (re-exported)
 
 API_PREFIX = "/api/v1"
 
-_WORDS: dict[str, str] = {
-    "email_taken": "An account with this email already exists. Sign in instead.",
-    "email_not_verified": "Verify your email first: enter the code we sent you.",
-    "invalid_credentials": "The email or password is not right.",
-    "weak_password": "Choose a stronger password: at least 12 characters, and not a common one.",
-    "mfa_required": "Enter the code from your authenticator app to continue.",
-    "mfa_not_enrolled": "Set up your authenticator app first.",
-    "mfa_already_enrolled": "Your authenticator app is already set up.",
-    "mfa_token_invalid": "This sign-in attempt has expired. Sign in again.",
-    "invalid_code": "That code is not right. Check it and try again.",
-    "code_reused": "That code was already used. Wait for the next one in your authenticator app.",
-    "code_expired": "That code has expired. Ask for a new one.",
-    "verification_expired": "That code has expired. Ask for a new one.",
-    "rate_limited": "Too many attempts. Try again later.",
-    "no_seats_available": "All seats of this license are in use. Free one on another machine, or ask your administrator for more.",
-    "seat_gone": "This machine's seat was released. Acquire it again to keep working.",
-    "license_in_use": "This license key already belongs to another organization.",
-    "license_not_found": "No license has this key. Check it against the one you received.",
-    "license_key_invalid": "This is not a valid license key. It looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
-    "license_expired": "This license has expired.",
-    "quota_exceeded": "You have used today's commands. The count resets at midnight UTC.",
-    "session_revoked": "You were signed out (this session was ended). Sign in again.",
-    "refresh_reused": "For your safety this session was ended. Sign in again.",
-    "token_expired": "Your sign-in has expired. Sign in again.",
-    "token_invalid": "Your sign-in is not valid any more. Sign in again.",
-    "refresh_invalid": "Your saved sign-in is not valid any more. Sign in again.",
-    "refresh_expired": "Your sign-in has expired (30 days). Sign in again.",
-    "invitation_invalid": ("This invitation code is not valid: codes work once, for 7 days. If you already "
-                           "accepted it, sign in; otherwise ask your administrator to invite you again."),
-    "invalid_token": "This link is not valid any more: links work once, for 15 minutes. Ask for a new mail.",
-    "mfa_proof_required": "Confirm with a code from your current authenticator app first.",
-    "no_pending_enrollment": "Start the authenticator set-up again.",
-    "seat_not_found": "This machine holds no seat. Acquire one.",
-    "unauthorized": "Sign in first.",
-    "account_disabled": "This account is disabled. Ask your administrator.",
-    "forbidden": "Your role does not allow this.",
-    "not_found": "The server does not know this.",
-    "validation_error": "Some fields are not valid: see the messages under them.",
-    "unreachable": "The server cannot be reached. Check your connection and try again.",
-    "timeout": "The server did not answer in time. Try again.",
-    "server_error": "The server had a problem. Try again in a moment.",
-    "bad_answer": "The server sent an answer this console cannot read. Is the server address right?",
-}
-
-_FIELD_WORDS: dict[str, str] = {
-    "email": "Enter a valid email address.",
-    "password": "Enter your password.",
-    "full_name": "Enter your name.",
-    "organization": "Enter your organization's name.",
-    "code": "Enter the 6 digits.",
-    "recovery_code": "Enter a recovery code like xxxx-xxxx-xxxx.",
-    "token": "Paste the whole code or link token from the email.",
-    "license_key": "A license key looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
-    "hardware_id": "This machine's identifier was refused.",
-    "device_name": "This device name is too long.",
-}
-
-
 _SESSION_LIST = TypeAdapter(list[schemas.SessionInfo])
-
-
-_WEAK_PASSWORD: dict[str, str] = {
-    "too_short": "Use at least 12 characters.",
-    "too_long": "Use at most 128 characters.",
-    "common": "This password is too common or too easy to guess. Try a few unrelated words.",
-    "personal": "Don't build the password from your name, email, organization or the product name.",
-}
-
-
-def describe(code: str, *, retry_after: int | None = None) -> str:
-    """Plain words for an API error code (our own words, whatever the server said)."""
-    if code == "rate_limited" and retry_after:
-        minutes = max(1, math.ceil(retry_after / 60))
-        unit = "minute" if minutes == 1 else "minutes"
-        return f"Too many attempts. Try again in {minutes} {unit}."
-    if code in _WORDS:
-        return _WORDS[code]
-    safe = re.sub(r"[^a-z0-9_]", "", str(code).lower())[:40] or "unknown"
-    return f"The server refused this request ({safe})."
-
-
-class ApiError(Exception):
-    """A request that did not succeed, with words for the user."""
-
-    def __init__(self, code: str, status: int | None = None, *, message: str | None = None,
-                 retry_after: int | None = None, fields: dict[str, str] | None = None) -> None:
-        self.code = code
-        self.status = status
-        self.retry_after = retry_after
-        self.fields = dict(fields or {})
-        self.message = message or describe(code, retry_after=retry_after)
-        super().__init__(self.message)
-
-    @property
-    def retryable(self) -> bool:
-        return False
-
-
-class ServerUnreachable(ApiError):
-    """Connect error, timeout, 5xx or an answer we cannot read: retrying may help."""
-
-    def __init__(self, reason: str = "unreachable", status: int | None = None, *,
-                 server_name: str | None = None) -> None:
-        message = describe(reason)
-        if server_name and message.startswith("The server "):  # say which server
-            message = server_name + message[len("The server"):]
-        super().__init__("unreachable", status, message=message)
-        self.reason = reason
-
-    @property
-    def retryable(self) -> bool:
-        return True
 
 
 @dataclass
@@ -180,9 +67,9 @@ def _field_messages(body: dict) -> dict[str, str]:
     errors = body.get("errors")
     for error in errors if isinstance(errors, list) else []:
         loc = error.get("loc") if isinstance(error, dict) else None
-        names = [str(p) for p in loc if str(p) in _FIELD_WORDS] if isinstance(loc, list) else []
+        names = [str(p) for p in loc if str(p) in FIELD_WORDS] if isinstance(loc, list) else []
         for name in names[-1:]:
-            fields[name] = _FIELD_WORDS[name]
+            fields[name] = FIELD_WORDS[name]
     return fields
 
 
@@ -198,8 +85,8 @@ def error_from_response(response: httpx.Response) -> ApiError:
         return ServerUnreachable("bad_answer", response.status_code)
     fields = _field_messages(body) if code == "validation_error" else {}
     message = None
-    if code == "weak_password" and body.get("reason") in _WEAK_PASSWORD:
-        message = fields["password"] = _WEAK_PASSWORD[body["reason"]]
+    if code == "weak_password" and body.get("reason") in WEAK_PASSWORD:
+        message = fields["password"] = WEAK_PASSWORD[body["reason"]]
     return ApiError(code, response.status_code, message=message, retry_after=_retry_after(response, body),
                     fields=fields)
 
@@ -427,9 +314,9 @@ def _request(model: type[BaseModel], **values) -> BaseModel:
     except ValidationError as error:
         fields = {}
         for item in error.errors():
-            name = next((str(p) for p in reversed(item.get("loc", ())) if str(p) in _FIELD_WORDS), None)
+            name = next((str(p) for p in reversed(item.get("loc", ())) if str(p) in FIELD_WORDS), None)
             if name:
-                fields[name] = _FIELD_WORDS[name]
+                fields[name] = FIELD_WORDS[name]
         raise ApiError("validation_error", None, fields=fields) from None
 
 

@@ -1,4 +1,5 @@
-"""The embedded CODITECT Cloud API: the one place in tui/ that imports the server app.
+"""The one place in tui/ that imports the server: the embedded CODITECT Cloud API and the
+`server` command.
 
 Embedded mode runs the real server in-process over httpx.ASGITransport, with its
 SQLite database, keys and outbox under the data dir. Importing FastAPI and creating
@@ -13,6 +14,13 @@ from tui.config import AppConfig, ensure_private_dir
 
 # The address the embedded server sees for its (only) client: loopback.
 EMBEDDED_CLIENT = ("127.0.0.1", 0)
+
+
+def run_server_command(argv: list[str]) -> int:
+    """`coditect-console server ...`: the Cloud API's own command line."""
+    from server.cli import main
+
+    return main(argv)
 
 
 def preload_server() -> None:

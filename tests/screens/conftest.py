@@ -16,7 +16,7 @@ from server.clock import FrozenClock
 from tests.conftest import EPOCH
 from tests.tui.conftest import memory_keyring  # noqa: F401  (the fixture)
 from textual.widgets import Input
-from tui.app import CoditectApp
+from console.app import CoditectApp
 from tui.config import AppConfig
 from tui.session import AccountSession
 

@@ -95,7 +95,7 @@ async def onboard_to_license(pilot, clock, email: str = EMAIL) -> dict:
 
 def create_license_key(data_dir, tier: str = "pro", seats: int | None = None) -> str:
     """The real CLI, on the same data dir (and so the same SQLite file) as the app."""
-    args = [sys.executable, "-m", "tui.cli", "server", "create-license", "--tier", tier, "--data-dir", str(data_dir)]
+    args = [sys.executable, "-m", "console.cli", "server", "create-license", "--tier", tier, "--data-dir", str(data_dir)]
     if seats is not None:
         args += ["--seats", str(seats)]
     out = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)

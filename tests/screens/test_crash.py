@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from tests.screens.driving import settle
-from tui.app import crash_message
+from console.app import crash_message
 
 
 async def test_an_uncaught_error_leaves_a_sentence_and_a_log_line_not_a_traceback(config, make_app, caplog, capsys):

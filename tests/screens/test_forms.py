@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from screens.base import log_unexpected
+from tui.errors import log_unexpected
 from server.schemas.license_key import generate_license_key
 from tests.screens.driving import press, settle
 

@@ -15,7 +15,7 @@ from tests.server.flows import (
 
 def create_user(settings, *args: str, password: str = DEFAULT_PASSWORD) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tui.cli", "server", "create-user", "--database-url", settings.database_url,
+        [sys.executable, "-m", "console.cli", "server", "create-user", "--database-url", settings.database_url,
          "--data-dir", str(settings.data_dir), *args, "--password-stdin"],
         input=password + "\n", capture_output=True, text=True, timeout=60,
     )

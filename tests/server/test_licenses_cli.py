@@ -29,7 +29,7 @@ async def _license(app, key) -> License:
 async def test_the_real_command_prints_only_a_valid_unbound_key(app, settings, tmp_path):
     def run():
         return subprocess.run(
-            [sys.executable, "-m", "tui.cli", "server", "create-license", "--tier", "team", "--seats", "12",
+            [sys.executable, "-m", "console.cli", "server", "create-license", "--tier", "team", "--seats", "12",
              "--database-url", settings.database_url, "--data-dir", str(settings.data_dir)],
             capture_output=True, text=True, timeout=60,
         )

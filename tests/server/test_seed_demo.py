@@ -19,7 +19,7 @@ DOC_NETS = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24",
 
 def seed(settings, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tui.cli", "server", "--database-url", settings.database_url,
+        [sys.executable, "-m", "console.cli", "server", "--database-url", settings.database_url,
          "--data-dir", str(settings.data_dir), "seed-demo", "--tenants", "3", "--users-per-tenant", "6",
          "--sessions", "400", *extra],
         capture_output=True, text=True, timeout=300,

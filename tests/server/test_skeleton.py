@@ -50,7 +50,7 @@ def test_unsupported_database_url_is_a_clear_error():
 def test_help_and_version_import_neither_textual_nor_fastapi(flag):
     code = (
         "import sys\n"
-        "from tui.cli import main\n"
+        "from console.cli import main\n"
         f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('textual', 'fastapi', 'sqlalchemy', 'httpx') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"

@@ -1,7 +1,7 @@
 """`coditect-console` command line.
 
 Parsing and --help/--version must stay cheap: no Textual, FastAPI or httpx import
-here. `server ...` is handed to server.cli; everything else opens the app.
+here. `server ...` is handed to the server's CLI through tui/backend.py; everything else opens the app.
 """
 
 from __future__ import annotations
@@ -49,14 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "server":
-        from server.cli import main as server_main
+        from tui.backend import run_server_command
 
-        return server_main(argv[1:])
+        return run_server_command(argv[1:])
     args = build_parser().parse_args(argv)
-    from tui.run import run_app
+    from console.run import run_app
 
     return run_app(args)
 
 
-if __name__ == "__main__":  # `python -m tui.cli ...` (the live_server test fixture runs this)
+if __name__ == "__main__":  # `python -m console.cli ...` (the live_server test fixture runs this)
     raise SystemExit(main())

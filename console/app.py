@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
-from tui.commands import ConsoleCommands
+from console.palette import ConsoleCommands
 from tui.config import AppConfig
 from tui.onboarding import AccountState, Step, next_step
 
@@ -133,7 +133,7 @@ class CoditectApp(App[None]):
             self._starting_failed(error.message)
             return
         except Exception as error:
-            from screens.base import UNEXPECTED, log_unexpected
+            from tui.errors import UNEXPECTED, log_unexpected
 
             log_unexpected("starting", error)
             self._starting_failed(UNEXPECTED)
@@ -219,7 +219,7 @@ class CoditectApp(App[None]):
         try:
             state = await self.session.logout()
         except Exception as error:  # signing out locally always finishes
-            from screens.base import log_unexpected
+            from tui.errors import log_unexpected
 
             log_unexpected("signing out", error)
             state = self.session.state()
@@ -232,7 +232,7 @@ class CoditectApp(App[None]):
         without any text instead, and leave the user one sentence."""
         from rich.text import Text
 
-        from screens.base import log_unexpected
+        from tui.errors import log_unexpected
 
         if self._exception is not None:
             log_unexpected("the console", self._exception)
@@ -246,7 +246,7 @@ class CoditectApp(App[None]):
         try:
             await self.session.close()
         except Exception as error:
-            from screens.base import log_unexpected
+            from tui.errors import log_unexpected
 
             log_unexpected("closing the session", error)
 
@@ -279,7 +279,7 @@ class CoditectApp(App[None]):
                 self.advance()
             return
         except Exception as error:
-            from screens.base import log_unexpected
+            from tui.errors import log_unexpected
 
             log_unexpected("heartbeat", error)
             return
@@ -291,7 +291,7 @@ class CoditectApp(App[None]):
     def palette_commands(self, screen: Screen | None = None) -> list[tuple[str, str, Callable[[], object]]]:
         """(name, help, callback) for the command palette: the app's actions that make
         sense right now, then those of `screen` (the one the palette was opened on)."""
-        from tui.commands import screen_commands
+        from console.palette import screen_commands
 
         signed_in = self.session is not None and self.session.me is not None
         commands: list[tuple[str, str, Callable[[], object]]] = [

@@ -12,7 +12,7 @@ LOG_FILE = "console.log"
 
 def _log_to_file(config: AppConfig) -> None:
     """Warnings and errors go to data_dir/console.log (0600; never any secret: see
-    screens.base.log_unexpected)."""
+    tui.errors.log_unexpected)."""
     ensure_private_dir(config.data_dir)
     path = config.data_dir / LOG_FILE
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -27,7 +27,7 @@ def _log_to_file(config: AppConfig) -> None:
 def run_app(args) -> int:
     config = AppConfig.from_args(args)
     _log_to_file(config)
-    from tui.app import CoditectApp
+    from console.app import CoditectApp
 
     CoditectApp(config).run()
     return 0

@@ -1,0 +1,1 @@
+"""The top layer: the Textual App, its palette and the command line. Nothing imports it."""
