@@ -298,6 +298,10 @@ class ApiClient:
     async def jwks(self) -> schemas.Jwks:
         return await self._call("GET", "/.well-known/jwks.json", schemas.Jwks, auth=False)
 
+    async def jwks_rotation(self) -> schemas.JwksRotation:
+        """The current keys, each vouched for by a retired key (server/schemas/lease_trust)."""
+        return await self._call("GET", "/.well-known/jwks-rotation.json", schemas.JwksRotation, auth=False)
+
     async def usage_today(self) -> schemas.CommandUsageResponse:
         return await self._call("GET", "/usage/commands", schemas.CommandUsageResponse)
 

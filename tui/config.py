@@ -55,6 +55,12 @@ class AppConfig:
         return EMBEDDED_BASE_URL if self.embedded else self.api_url
 
     @property
+    def server_scope(self) -> str:
+        """Which server a saved sign-in (and its pinned keys) belong to; embedded servers
+        differ by data dir."""
+        return self.api_url or f"embedded:{self.data_dir}"
+
+    @property
     def server_label(self) -> str:
         if self.embedded:
             return "embedded server (this computer)"
