@@ -49,6 +49,7 @@ class AccountSession:
         self._account: str | None = None
         self._mfa_token: str | None = None
         self._password: str | None = None  # between register/login and verify only
+        self._device_token: str | None = None  # sent at login, and again with its second factor
         self._start_lock = asyncio.Lock()
         # Words for the user that belong to no screen (shown once by the app, then dropped).
         self.notices: list[str] = []
@@ -94,7 +95,7 @@ class AccountSession:
                 self.transport = await backend.make_transport(self.config)
                 self.api = ApiClient(self.config.base_url, self.transport, server_name=self._server_name())
                 self.api.on_tokens = self._tokens_changed
-                self.license = LicenseClient(self.api, self.config, clock=self._clock)
+                self.license = LicenseClient(self.api, self.config, clock=self._clock, credentials=self.credentials)
         if self.me is not None:
             return self.state()
         account = await asyncio.to_thread(self.credentials.last_account, self.scope)
@@ -186,8 +187,10 @@ class AccountSession:
         """-> "mfa" when the second factor is needed, else the new state."""
         email = _normal_email(email)
         hardware = self.license.hardware_id if self.license else None
+        # This console's credential for the account: failures elsewhere do not lock it out.
+        self._device_token = await asyncio.to_thread(self.credentials.get_device, self.scope, email)
         try:
-            result = await self.api.login(email, password, device_name(), hardware)
+            result = await self.api.login(email, password, device_name(), hardware, self._device_token)
         except ApiError as error:
             if error.code == "email_not_verified":
                 self._password = password
@@ -206,7 +209,8 @@ class AccountSession:
         if self._mfa_token is None:
             raise ApiError("mfa_token_invalid")
         try:
-            tokens = await self.api.mfa_challenge(self._mfa_token, code=code, recovery_code=recovery_code)
+            tokens = await self.api.mfa_challenge(self._mfa_token, code=code, recovery_code=recovery_code,
+                                                  device_token=self._device_token)
         except ApiError as error:
             if error.code in ("mfa_token_invalid", "rate_limited"):
                 self._mfa_token = None
@@ -333,8 +337,20 @@ class AccountSession:
     async def _after_sign_in(self, tokens: Tokens) -> None:
         save_preferences(self.config, verified_waiting_login=None)
         await self._save_refresh_token(tokens)
+        if tokens.device_token and self._account:
+            await asyncio.to_thread(self.credentials.set_device, self.scope, self._account, tokens.device_token)
+        await self._pin_server_keys()
         await self._load_account()
         await self._take_seat_back()
+
+    async def _pin_server_keys(self) -> None:
+        """The first sign-in to a server pins its lease-signing keys (tui/lease_keys.py);
+        if they cannot be fetched now, the first seat pins them."""
+        try:
+            await self.license.pin_keys()
+        except ApiError as error:
+            if error.code in SIGNED_OUT_CODES:
+                raise
 
     async def _take_seat_back(self) -> None:
         """A user who held a seat on this machine before gets it back (the license

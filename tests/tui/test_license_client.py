@@ -205,3 +205,12 @@ async def test_a_new_key_nobody_vouches_for_is_not_trusted(seated, clock):
     status = await seated.heartbeat()
     assert status.state == "lost" and "never given to trust" in status.reason
     assert seated.license.keys.trust.jwks == pinned
+
+
+async def test_the_keys_are_pinned_at_the_first_sign_in(session, tui_config, clock, memory_keyring):
+    from tui.lease_keys import keys_entry
+
+    entry = ("coditect-console", keys_entry(tui_config.server_scope))
+    assert entry not in memory_keyring.entries
+    await onboard(session, tui_config, clock)  # registering signs in: no seat yet
+    assert entry in memory_keyring.entries and not session.license.path.exists()
