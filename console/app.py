@@ -49,7 +49,7 @@ BACK: dict[Step, Step] = {
 }
 
 
-def _screen_for(step: Step, previous: Step | None) -> Screen:
+def _screen_for(step: Step, previous: Step | None, email: str | None = None) -> Screen:
     from screens.accept_invitation import AcceptInvitationScreen
     from screens.enroll_mfa import EnrollMfaScreen
     from screens.home import HomeScreen
@@ -67,7 +67,7 @@ def _screen_for(step: Step, previous: Step | None) -> Screen:
         Step.REGISTER: RegisterScreen,
         Step.ACCEPT_INVITATION: AcceptInvitationScreen,
         Step.VERIFY_EMAIL: VerifyEmailScreen,
-        Step.LOGIN: LoginScreen,
+        Step.LOGIN: lambda: LoginScreen(email=email),
         Step.MFA_CHALLENGE: MfaChallengeScreen,
         Step.ENROLL_MFA: EnrollMfaScreen,
         # New codes asked for on home are no onboarding step.
@@ -82,7 +82,8 @@ def _screen_for(step: Step, previous: Step | None) -> Screen:
 class CoditectApp(App[None]):
     TITLE = "CODITECT Console"
     CSS_PATH = STYLES
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    # One provider lists the app's own actions first, then Textual's (theme, keys, quit…).
+    COMMANDS = {ConsoleCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         Binding("f1", "help", "Help", id="help"),
@@ -158,13 +159,14 @@ class CoditectApp(App[None]):
         self.sync_heartbeat()
         self.go(next_step(state))
 
-    def go(self, step: Step) -> None:
-        self.run_worker(partial(self.show_step, step), group="navigate", exclusive=True, exit_on_error=False)
+    def go(self, step: Step, email: str | None = None) -> None:
+        """Show `step`'s screen; `email` prefills the sign-in form (e.g. "sign in instead")."""
+        self.run_worker(partial(self.show_step, step, email), group="navigate", exclusive=True, exit_on_error=False)
 
-    async def show_step(self, step: Step) -> None:
+    async def show_step(self, step: Step, email: str | None = None) -> None:
         """Replace the screens on the stack with the one for `step`."""
         previous, self.step = self.step, step
-        screen = _screen_for(step, previous)
+        screen = _screen_for(step, previous, email)
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         if len(self.screen_stack) == 2:
@@ -303,6 +305,9 @@ class CoditectApp(App[None]):
         if signed_in:
             commands.append(("Sign out", "End this session and give back the seat", self.action_logout))
         commands.extend(screen_commands(screen or self.screen))
+        ours = {name for name, _, _ in commands}
+        commands.extend((c.title, c.help, c.callback) for c in self.get_system_commands(screen or self.screen)
+                        if c.title not in ours)
         return commands
 
 

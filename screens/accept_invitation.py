@@ -11,7 +11,7 @@ from screens.base import BaseScreen
 from server import schemas
 from widgets.facts import Facts
 from widgets.form_field import FormField
-from widgets.validators import InvitationCode, PasswordRules, SameAs
+from widgets.validators import InvitationCode, PasswordRules, PlainLine, SameAs
 
 # Shown once the code is known to be good.
 DETAILS = ("#invitation", "#full_name", "#password", "#confirm", "#accept")
@@ -39,7 +39,8 @@ class AcceptInvitationScreen(BaseScreen):
         yield Facts(id="invitation", classes="lead", label_width=17)  # values in line with the inputs
         yield FormField("Invitation code", Input(placeholder="the code from the email", validators=[InvitationCode()],
                                                  compact=True, max_length=512), id="token")
-        yield FormField("Full name", Input(placeholder="Grace Hopper", compact=True, max_length=200), id="full_name")
+        yield FormField("Full name", Input(placeholder="Grace Hopper", compact=True, max_length=200,
+                                                 validators=[PlainLine()]), id="full_name")
         yield FormField("Password", Input(placeholder="12 characters or more", password=True, compact=True,
                                           validators=[PasswordRules()], max_length=128), id="password")
         yield FormField("Repeat password", Input(password=True, compact=True, max_length=128,

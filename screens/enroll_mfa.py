@@ -3,8 +3,10 @@
 
 The QR code (41x21 cells in half blocks, about 80x41 in full blocks) sits beside the
 instructions when the window is wide enough for both, above them otherwise. The whole page
-scrolls (pageup/pagedown/home/end, and to whatever gets the focus), so at 60x20 or in
-full-block mode nothing is out of reach; the code itself is never cut (widgets/qr_code.py).
+scrolls (pageup/pagedown/home/end, and to whatever gets the focus), so nothing is out of
+reach; the code itself is never cut: where it cannot be seen whole (too narrow, or taller
+than the page, e.g. 60x20, or full blocks below 45 rows) it says what the window lacks and
+the key is there to type (widgets/qr_code.py).
 The status line sits under the Confirm button, next to what it talks about.
 """
 
@@ -83,6 +85,8 @@ class EnrollMfaScreen(BaseScreen):
         modules, mode = (code.modules, code.mode) if code else (TOTP_QR_MODULES, "half")
         code_width = drawn_size(modules + 2 * MIN_QUIET_ZONE, mode).width + 2  # + the box's padding
         self.query_one("#enroll").set_class(self.size.width < code_width + STEPS_MIN_WIDTH, "-stacked")
+        if code:  # a code taller than the page cannot be scanned: it says so instead
+            code.set_max_rows(self.query_one("#body").size.height or None)
 
     def start_enrollment(self) -> None:
         self.call("Preparing your authenticator code…", self.app.session.enroll, self.show_enrollment)
@@ -129,7 +133,7 @@ class EnrollMfaScreen(BaseScreen):
             body.scroll_home(animate=False)
             body.focus()  # the code field may now be out of view: never type blind
             self.call_after_refresh(self.focus_code_if_in_view)
-            self.status.show("Full-block QR code: pageup/pagedown scroll the page if it does not fit."
+            self.status.show("Full-block QR code (for fonts that break half blocks)."
                              if mode == "full" else "Compact QR code.", "info")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -53,7 +53,7 @@ class HomeScreen(BaseScreen):
                 yield Facts([("Used today", "…")], label_width=13, id="usage")  # lines up with the lease panel
         yield Static("Your sessions (d revokes the highlighted one)", classes="section-title")
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Device", "From", "Last seen", "")
+        table.add_columns("Device", "From", "Signed in", "Last seen", "")
         yield table
         if me and me.role in ADMIN_ROLES:
             yield Button("Admin console — coming in a later release", id="admin", disabled=True, compact=True)
@@ -100,8 +100,9 @@ class HomeScreen(BaseScreen):
         table = self.query_one("#sessions", DataTable)
         table.clear()
         for info in self.sessions:
+            # Two sessions of one device differ by when they signed in.
             table.add_row(Text(info.device_name or "unnamed device"), Text(info.client_addr or "—"),
-                          Text(_when(info.last_seen_at)),
+                          Text(_when(info.created_at)), Text(_when(info.last_seen_at)),
                           Text("this computer" if info.current else ""), key=info.id)
 
     def show_lease(self, status: LeaseStatus) -> None:

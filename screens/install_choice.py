@@ -80,7 +80,7 @@ class InstallChoiceScreen(BaseScreen):
 
     @property
     def had_choice(self) -> bool:
-        return self.app.session.state().install_choice is not None
+        return self.app.session.state().onboarded
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "leave":  # back home; in onboarding there is nothing to go back to
@@ -99,8 +99,13 @@ class InstallChoiceScreen(BaseScreen):
         self.query_one("#install-summary", Static).update(summary)
         button = self.query_one("#continue", Button)
         button.display = True
-        button.focus()
         self.status.clear()
+        # After the layout that shows them: the summary and the button come into view.
+        self.call_after_refresh(self._show_continue, button)
+
+    def _show_continue(self, button: Button) -> None:
+        button.focus(scroll_visible=False)
+        self.query_one("#body").scroll_end(animate=False)  # the summary and button end the page
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_continue()

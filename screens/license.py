@@ -19,18 +19,27 @@ from textual.widgets import Button, Input, Static
 from screens.base import BaseScreen
 from screens.actions import Action, bindings
 from tui.license_client import LeaseStatus
+from widgets.columns import columns_that_fit
 from widgets.form_field import FormField
 from widgets.lease_panel import LeasePanel
 from widgets.validators import LicenseKey
 
 
-def licenses_table(licenses) -> Table:
+# (header, priority: lower stays longer) — the key and its seats matter most here.
+LICENSE_COLUMNS = (("Tier", 1), ("Key", 0), ("Seats", 0), ("Commands/day", 3), ("Expires", 2))
+
+
+def licenses_table(licenses, width: int) -> Table:
+    """The organization's licenses, dropping the least important columns that do not fit."""
+    rows = [(lic.tier.upper(), lic.key, f"{lic.seats_used}/{lic.seats_total}", str(lic.daily_limit),
+             lic.expires_at.strftime("%Y-%m-%d") if lic.expires_at else "never") for lic in licenses]
+    kept = columns_that_fit([header for header, _ in LICENSE_COLUMNS], rows,
+                            [priority for _, priority in LICENSE_COLUMNS], width)
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    for column in ("Tier", "Key", "Seats", "Commands/day", "Expires"):
-        table.add_column(column, no_wrap=True)
-    for lic in licenses:
-        table.add_row(Text(lic.tier.upper()), Text(lic.key), Text(f"{lic.seats_used}/{lic.seats_total}"),
-                      Text(str(lic.daily_limit)), Text(lic.expires_at.strftime("%Y-%m-%d") if lic.expires_at else "never"))
+    for index in kept:
+        table.add_column(LICENSE_COLUMNS[index][0], no_wrap=True)
+    for row in rows:
+        table.add_row(*(Text(row[index]) for index in kept))
     return table
 
 
@@ -75,9 +84,17 @@ class LicenseScreen(BaseScreen):
         self.call("Loading your organization's licenses…", self.app.session.licenses, self._show_licenses,
                   group="load")
 
+    listing = None
+
     def _show_licenses(self, listing) -> None:
+        self.listing = listing
         widget = self.query_one("#licenses", Static)
-        widget.update(licenses_table(listing.licenses) if listing.licenses else Text("No license yet."))
+        width = widget.content_region.width or self.size.width - 4
+        widget.update(licenses_table(listing.licenses, width) if listing.licenses else Text("No license yet."))
+
+    def on_resize(self) -> None:
+        if self.listing is not None:
+            self.call_after_refresh(self._show_licenses, self.listing)
 
     def show_lease(self, status: LeaseStatus) -> None:
         self.query_one("#lease", LeasePanel).show_status(status)
@@ -85,8 +102,8 @@ class LicenseScreen(BaseScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "leave":  # only as a way back home
-            return self.lease.has_seat
+        if action == "leave":  # only as a way back home (in onboarding ctrl+n goes on)
+            return self.lease.has_seat and self.app.session.state().onboarded
         return super().check_action(action, parameters)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -129,5 +146,5 @@ class LicenseScreen(BaseScreen):
             self.status.show("Take a seat first (ctrl+s), or activate a license key.", "error")
 
     def action_leave(self) -> None:
-        if self.lease.has_seat:
+        if self.lease.has_seat and self.app.session.state().onboarded:
             self.app.advance()

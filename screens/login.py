@@ -1,5 +1,6 @@
 """Sign in with email and password (the second factor comes next). The email is
-prefilled: the one just verified (said so), else the account last signed in here."""
+prefilled: the one typed on the screen that sent the user here, else the one just verified
+(said so), else the account last signed in here."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ class LoginScreen(BaseScreen):
     ]
     BINDINGS = bindings(ACTIONS)
 
+    def __init__(self, email: str | None = None) -> None:
+        super().__init__()
+        self.email = email  # typed elsewhere (e.g. "sign in instead" on the register screen)
+
     def compose_body(self) -> ComposeResult:
         yield Static("Sign in to CODITECT", classes="screen-title")
         if self.app.session.verified_email:
@@ -35,7 +40,7 @@ class LoginScreen(BaseScreen):
         email = self.query_one("#email", FormField)
         session = self.app.session
         verified = session.verified_email
-        account = verified if verified and verified is not True else session.last_account
+        account = self.email or (verified if verified and verified is not True else session.last_account)
         if account:
             email.input.value = account
             self.query_one("#password", FormField).input.focus()

@@ -20,6 +20,7 @@ from screens.base import BaseScreen
 from screens.regenerate_codes import PROOF_HINT, proof_field, second_factor
 from screens.actions import Action, bindings
 from widgets.form_field import FormField
+from widgets.tick_box import TickBox
 
 CODES_FILE = "coditect-recovery-codes.txt"
 
@@ -58,7 +59,7 @@ class RecoveryCodesScreen(BaseScreen):
                          "They are shown only now.", classes="lead")
             yield Static(codes_table(codes), id="codes")
             yield Static("", id="saved-to", classes="hint")
-            yield Checkbox("I have saved them somewhere safe", id="saved")
+            yield TickBox("I have saved them somewhere safe", id="saved")
             with Horizontal(classes="choices"):
                 yield Button("Copy (ctrl+y)", id="copy", compact=True)
                 yield Button("Save to file (ctrl+s)", id="save", compact=True)

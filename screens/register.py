@@ -10,7 +10,7 @@ from screens.base import BaseScreen
 from screens.actions import Action, bindings
 from tui.onboarding import Step
 from widgets.form_field import FormField
-from widgets.validators import EmailAddress, PasswordRules, SameAs
+from widgets.validators import EmailAddress, PasswordRules, PlainLine, SameAs
 
 
 class RegisterScreen(BaseScreen):
@@ -29,9 +29,10 @@ class RegisterScreen(BaseScreen):
         yield Static("Create your CODITECT account", classes="screen-title")
         yield FormField("Email", Input(placeholder="you@example.com", validators=[EmailAddress()],
                                        compact=True, max_length=254), id="email")
-        yield FormField("Full name", Input(placeholder="Ada Lovelace", compact=True, max_length=200), id="full_name")
-        yield FormField("Organization", Input(placeholder="Your company or team", compact=True, max_length=200),
-                        id="organization")
+        yield FormField("Full name", Input(placeholder="Ada Lovelace", compact=True, max_length=200,
+                                           validators=[PlainLine()]), id="full_name")
+        yield FormField("Organization", Input(placeholder="Your company or team", compact=True, max_length=200,
+                                              validators=[PlainLine()]), id="organization")
         yield FormField("Password", Input(placeholder="12 characters or more", password=True, compact=True,
                                           validators=[PasswordRules()], max_length=128), id="password")
         yield FormField("Repeat password", Input(password=True, compact=True, max_length=128,
@@ -70,7 +71,7 @@ class RegisterScreen(BaseScreen):
 
     def action_sign_in(self) -> None:
         if self.email_taken:
-            self.app.go(Step.LOGIN)
+            self.app.go(Step.LOGIN, email=self.query_one("#email", FormField).value.strip())
 
     def submit(self) -> None:
         if not self.form_ok():

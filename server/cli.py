@@ -96,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"coditect-console server: {exc}", file=sys.stderr)
         return 2
+    from server.preflight import database_problem
+
+    problem = asyncio.run(database_problem(settings.database_url))
+    if problem:
+        print(f"coditect-console server: {problem}", file=sys.stderr)
+        return 2
     if args.command is None:
         return _serve(args, settings)
     if args.command == "create-user":

@@ -52,8 +52,21 @@ def call_with_timeout(fn, *args, timeout: float = KEYRING_TIMEOUT_S):
     if thread.is_alive():
         raise KeyringUnavailable(f"the keyring did not answer within {timeout:g} s")
     if "error" in outcome:
-        raise KeyringUnavailable(type(outcome["error"]).__name__)
+        raise KeyringUnavailable(keyring_problem(outcome["error"]))
     return outcome.get("value")
+
+
+def keyring_problem(error: BaseException) -> str:
+    """What went wrong with the keyring, in words (never the exception's own text: it is a
+    class name to a user, and a backend's message could quote what it was given)."""
+    name = type(error).__name__
+    if name == "NoKeyringError":
+        return "no keyring service is running here"
+    if name == "KeyringLocked":
+        return "the keyring is locked"
+    if name in ("InitError", "ImportError", "ModuleNotFoundError"):
+        return "the keyring could not be started"
+    return "the keyring refused to keep it"
 
 
 class CredentialStore:

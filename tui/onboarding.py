@@ -44,6 +44,12 @@ class AccountState:
     # Password accepted, second factor still needed.
     mfa_pending: bool = False
 
+    @property
+    def onboarded(self) -> bool:
+        """The install step (the last one) was done once: license and install screens are
+        then reached from home, and escape leads back there."""
+        return self.install_choice is not None
+
 
 def next_step(state: AccountState) -> Step:
     if not state.signed_in:

@@ -92,6 +92,9 @@ class QRCode(Widget):
         self._code = qr_matrix(data, border=0)
         self._rows: list[str] = []
         self._rows_for: tuple | None = None
+        # The rows the code may take and still be seen whole (set by the screen from its
+        # viewport): a code that must be scrolled to be seen cannot be scanned.
+        self.max_rows: int | None = None
 
     @property
     def modules(self) -> int:
@@ -104,13 +107,19 @@ class QRCode(Widget):
         self.mode = mode
         self.refresh(layout=True)
 
+    def set_max_rows(self, rows: int | None) -> None:
+        if rows != self.max_rows:
+            self.max_rows = rows
+            self.refresh(layout=True)
+
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return drawn_size(self.modules + 2 * MIN_QUIET_ZONE, self.mode).width
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        problem = self.does_not_fit(width)
+        if problem:
+            return len(problem)
         border = self.zone_for(Size(width, drawn_size(self.modules + 2 * MIN_QUIET_ZONE, self.mode).height))
-        if border is None:
-            return len(self._too_narrow(width))
         return drawn_size(self.modules + 2 * border, self.mode).height
 
     def zone_for(self, size: Size) -> int | None:
@@ -127,17 +136,25 @@ class QRCode(Widget):
     def quiet_zone(self) -> int | None:
         return self.zone_for(self.content_region.size if self.is_mounted else Size(0, 0))
 
-    def _too_narrow(self, width: int) -> list[str]:
-        need = drawn_size(self.modules + 2 * MIN_QUIET_ZONE, self.mode).width
-        message = f"This QR code needs {need} columns: widen the window"
+    def does_not_fit(self, width: int) -> list[str]:
+        """Lines saying what the window lacks to show the whole code (none when it fits)."""
+        need = drawn_size(self.modules + 2 * MIN_QUIET_ZONE, self.mode)
+        if need.width > width:
+            lack = f"{need.width} columns: widen the window"
+        elif self.max_rows is not None and need.height > self.max_rows:
+            lack = f"{need.height} rows: make the window taller"
+        else:
+            return []
+        message = f"This QR code needs {lack}"
         if self.mode == "full":
             message += " or switch to the compact code (ctrl+f)"
         return textwrap.wrap(message + ", or type the key instead.", max(width, 10))
 
     def _current_rows(self) -> list[str]:
+        problem = self.does_not_fit(self.content_region.width)
+        if problem:
+            return problem
         border = self.quiet_zone()
-        if border is None:
-            return self._too_narrow(self.content_region.width)
         key = (border, self.mode)
         if key != self._rows_for:
             light = [False] * (self.modules + 2 * border)
@@ -153,6 +170,6 @@ class QRCode(Widget):
         if y >= len(rows):
             return Strip.blank(width)
         text = rows[y]
-        style = QR_STYLE if self.quiet_zone() is not None else self.rich_style
+        style = self.rich_style if self.does_not_fit(width) else QR_STYLE
         strip = Strip([Segment(text, style)], len(text))
         return strip.extend_cell_length(width).crop(0, width)

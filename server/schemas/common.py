@@ -8,15 +8,25 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel
 
-__all__ = ["Health", "Jwk", "Jwks", "JwksRotation", "Name", "PlainText", "Problem", "check_name"]
+__all__ = ["Health", "Jwk", "Jwks", "JwksRotation", "Name", "PlainText", "Problem", "check_name", "name_problem",
+           "plain_text_problem"]
 
 # C0 and C1 controls, DEL, and the Unicode line/paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _no_control_characters(value: str) -> str:
+def plain_text_problem(value: str) -> str | None:
+    """Why `value` is not one plain line of text (None when it is). The console checks
+    names with this as they are typed; the server refuses the same."""
     if _CONTROL.search(value):
-        raise ValueError("must be one line of text, without tabs or other control characters")
+        return "must be one line of text, without tabs or other control characters"
+    return None
+
+
+def _no_control_characters(value: str) -> str:
+    problem = plain_text_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -25,15 +35,28 @@ def _no_control_characters(value: str) -> str:
 PlainText = Annotated[str, AfterValidator(_no_control_characters)]
 
 
-def check_name(value: str) -> str:
-    """A person's or an organization's name, as it will be quoted in official mail and shown
-    to other people: one line, and no Unicode format characters (category Cf: U+202E
-    right-to-left override, U+200B zero-width space, U+2066 isolates, soft hyphen...), which
-    reorder or hide what a reader sees. Raises ValueError; the one check every name goes
-    through (API schemas, server commands)."""
-    _no_control_characters(value)
+INVISIBLE_CHARACTERS = "must not contain invisible or direction-changing characters"
+
+
+def name_problem(value: str) -> str | None:
+    """Why `value` is not a name (None when it is): a person's or an organization's name, as
+    it is quoted in official mail and shown to other people, is one line without Unicode
+    format characters (category Cf: U+202E right-to-left override, U+200B zero-width space,
+    U+2066 isolates, soft hyphen...), which reorder or hide what a reader sees. The one check
+    every name goes through: API schemas, server commands, and the console as it is typed."""
+    problem = plain_text_problem(value)
+    if problem:
+        return problem
     if any(unicodedata.category(ch) == "Cf" for ch in value):
-        raise ValueError("must not contain invisible or direction-changing characters")
+        return INVISIBLE_CHARACTERS
+    return None
+
+
+def check_name(value: str) -> str:
+    """`name_problem` as a validator: raises ValueError."""
+    problem = name_problem(value)
+    if problem:
+        raise ValueError(problem)
     if not value.strip():
         raise ValueError("must not be blank")
     return value

@@ -43,7 +43,7 @@ async def test_server_text_is_never_markup_and_other_devices_can_be_revoked(conf
         table = app.screen.query_one("#sessions", DataTable)
         rows = cells(table)
         assert [DEVICE, "127.0.0.1"] in [row[:2] for row in rows]
-        assert sum(row[3] == "this computer" for row in rows) == 1
+        assert sum(row[4] == "this computer" for row in rows) == 1  # Device, From, Signed in, Last seen, ""
 
         table.move_cursor(row=[row[0] for row in rows].index(DEVICE))
         await press(pilot, "d")
@@ -54,7 +54,7 @@ async def test_server_text_is_never_markup_and_other_devices_can_be_revoked(conf
         await press(pilot, "d")
         await press(pilot, "y")
         left = cells(app.screen.query_one("#sessions", DataTable))
-        assert len(left) == 1 and left[0][3] == "this computer"
+        assert len(left) == 1 and left[0][4] == "this computer"
 
         # This computer's own session is ended with "sign out", not "revoke".
         app.screen.query_one("#sessions", DataTable).move_cursor(row=0)

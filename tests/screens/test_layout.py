@@ -21,22 +21,37 @@ async def to_enroll(pilot) -> None:
     assert screen_name(pilot.app) == "EnrollMfaScreen"
 
 
-async def test_at_60x20_the_qr_comes_first_and_tab_scrolls_to_the_code(config, make_app):
+def drawn_text(qr: QRCode) -> str:
+    return " ".join(" ".join(qr.render_line(y).text for y in range(qr.size.height)).split())
+
+
+async def test_at_60x20_the_qr_says_it_needs_more_rows_and_the_key_is_there_to_type(config, make_app):
+    """A code that only fits by scrolling cannot be scanned: 21 rows of half blocks do not
+    fit a 17-row page, so the widget says what is missing instead of being cut."""
     app = make_app(config)
     async with app.run_test(size=(60, 20)) as pilot:
         await to_enroll(pilot)
         screen = app.screen
         body, qr = screen.query_one("#body"), screen.query_one("#qr", QRCode)
         assert screen.query_one("#enroll").has_class("-stacked")
-        assert qr.region.x >= 0 and qr.region.right <= 60 and qr.quiet_zone() is not None
+        assert qr.does_not_fit(qr.content_region.width)
+        assert "needs 21 rows: make the window taller" in drawn_text(qr)
+        assert screen.query_one("#secret").render().plain.strip()  # the key to type instead
         code = screen.query_one("#code Input")
-        assert screen.focused is body and not in_view(code, body)  # the QR is seen first
-        await press(pilot, "tab")
+        if not in_view(code, body):
+            await press(pilot, "tab")
         assert screen.focused is code and in_view(code, body)
         await press(pilot, "shift+tab", "home")
         assert body.scroll_y == 0
-        await press(pilot, "pagedown")
-        assert body.scroll_y > 0
+
+
+async def test_at_80x24_the_half_block_code_fits_whole(config, make_app):
+    app = make_app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_enroll(pilot)
+        qr = app.screen.query_one("#qr", QRCode)
+        assert not qr.does_not_fit(qr.content_region.width) and qr.quiet_zone() >= 2
+        assert in_view(qr, app.screen.query_one("#body"))
 
 
 async def test_full_blocks_need_82_columns_and_never_give_up_the_quiet_zone(config, make_app):
@@ -49,22 +64,26 @@ async def test_full_blocks_need_82_columns_and_never_give_up_the_quiet_zone(conf
         qr, body = screen.query_one("#qr", QRCode), screen.query_one("#body")
         assert screen.query_one("#enroll").has_class("-stacked")
         assert qr.mode == "full" and qr.quiet_zone() is None  # (37 + 2 x 2) x 2 = 82 > 80
-        shown = " ".join(qr.render_line(y).text for y in range(qr.size.height))
-        assert "needs 82 columns" in " ".join(shown.split())
+        assert "needs 82 columns" in drawn_text(qr)
         code = screen.query_one("#code Input")  # the short page fits: the code field has the focus
         assert screen.focused is code and in_view(code, body)
 
 
-async def test_full_blocks_on_a_wide_terminal_show_the_whole_code_with_its_quiet_zone(config, make_app):
+async def test_full_blocks_need_45_rows_too_and_show_the_whole_code_when_they_have_them(config, make_app):
     app = make_app(config)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await to_enroll(pilot)
         await press(pilot, "ctrl+f")
         qr = app.screen.query_one("#qr", QRCode)
-        assert qr.mode == "full" and qr.quiet_zone() >= 2
-        assert qr.region.right <= 100 and qr.content_region.width >= 2 * (qr.modules + 4)
-        await press(pilot, "tab")
+        assert qr.mode == "full" and "needs 41 rows: make the window taller" in drawn_text(qr)
+        await pilot.resize_terminal(120, 46)
+        await settle(pilot)
+        assert not qr.does_not_fit(qr.content_region.width) and qr.quiet_zone() >= 2
+        assert in_view(qr, app.screen.query_one("#body"))
+        assert qr.content_region.width >= 2 * (qr.modules + 4)
         code = app.screen.query_one("#code Input")
+        if app.screen.focused is not code:
+            await press(pilot, "tab")
         assert app.screen.focused is code and in_view(code, app.screen.query_one("#body"))
 
 

@@ -106,6 +106,7 @@ def test_failing_keyring_falls_back_to_a_private_file(config, use_backend, error
     assert store.get(SCOPE, "ada@example.com") == TOKEN
     notice = store.pop_notice()
     assert notice and str(store.path) in notice and "--no-keyring" in notice
+    assert type(error).__name__ not in notice and "keyring" in notice  # said in words
     assert store.pop_notice() is None  # shown once
     assert backend.calls == 1  # not retried after the first failure
     later = CredentialStore(config)  # a later launch, same file
