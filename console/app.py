@@ -182,7 +182,7 @@ class CoditectApp(App[None]):
         if target is None:
             return
         if self.step is Step.MFA_CHALLENGE:
-            self.session.cancel_mfa()
+            self.session.sign_in.cancel()
         self.go(target)
 
     def show_notices(self) -> None:
@@ -204,7 +204,7 @@ class CoditectApp(App[None]):
         from tui.outbox import latest_message
 
         session = self.session
-        to = session and (session.pending_email or (session.me.email if session.me else None))
+        to = session and (session.sign_in.pending_email or (session.me.email if session.me else None))
         self.push_screen(OutboxViewerScreen(latest_message(self.config.outbox_dir, to), self.config.outbox_dir))
 
     def action_logout(self) -> None:
@@ -274,10 +274,10 @@ class CoditectApp(App[None]):
         from tui.api import ApiError
 
         try:
-            status = await self.session.heartbeat()
+            status = await self.session.seat.heartbeat()
         except ApiError as error:
             self.notify(error.message, title="License", severity="error", timeout=10)
-            if not self.session.state().signed_in:
+            if self.session.signed_out(error):
                 self.advance()
             return
         except Exception as error:

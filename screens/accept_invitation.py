@@ -110,9 +110,9 @@ class AcceptInvitationScreen(BaseScreen):
             return
         session, code = self.app.session, self._code()
         if self.previewed_code is None:
-            self.call("Checking the invitation…", lambda: session.preview_invitation(code), self.show_invitation)
+            self.call("Checking the invitation…", lambda: session.sign_in.preview_invitation(code), self.show_invitation)
             return
         full_name = self.query_one("#full_name", FormField).value.strip()
         password = self._password()
-        self.call("Creating your account…", lambda: session.accept_invitation(code, full_name, password),
-                  lambda _: self.app.advance())
+        self.call("Creating your account…", lambda: session.sign_in.accept_invitation(code, full_name, password),
+                  lambda result: self.app.advance(result.state))

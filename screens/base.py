@@ -28,7 +28,6 @@ from textual.widgets import Footer, Header, Static
 
 from tui.api import ApiError
 from tui.errors import UNEXPECTED, log_unexpected
-from tui.session import SIGNED_OUT_CODES
 from widgets.form_field import FormField
 from widgets.status_line import StatusLine
 from widgets.step_indicator import StepIndicator
@@ -113,7 +112,7 @@ class BaseScreen(Screen):
                 if inspect.isawaitable(outcome):
                     await outcome
         except ApiError as error:
-            if error.code in SIGNED_OUT_CODES and self.app.session.me is None:
+            if self.app.session.signed_out(error):
                 # The saved sign-in is gone (revoked elsewhere, expired): start over.
                 self.app.notify(error.message, severity="error", timeout=10)
                 self.app.advance()

@@ -19,7 +19,7 @@ from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Static
 
 from screens.base import BaseScreen
-from tui.config import load_preferences, save_preferences
+from tui import preferences
 from widgets.form_field import FormField
 from widgets.qr_code import MIN_QUIET_ZONE, QRCode, drawn_size
 from widgets.status_line import StatusLine
@@ -89,15 +89,15 @@ class EnrollMfaScreen(BaseScreen):
             code.set_max_rows(self.query_one("#body").size.height or None)
 
     def start_enrollment(self) -> None:
-        self.call("Preparing your authenticator code…", self.app.session.enroll, self.show_enrollment)
+        self.call("Preparing your authenticator code…", self.app.session.mfa.enroll, self.show_enrollment)
 
     async def show_enrollment(self, enrollment: tuple[str, str]) -> None:
         """Draw the QR code for the otpauth URI and print the key."""
         self.secret, self.uri = enrollment
-        mode = load_preferences(self.app.config).get("qr_mode", "half")
+        mode = preferences.load(self.app.config).qr_mode
         box = self.query_one("#qr-box")
         await box.remove_children()
-        await box.mount(QRCode(self.uri, mode=mode if mode in ("half", "full") else "half", id="qr"))
+        await box.mount(QRCode(self.uri, mode=mode, id="qr"))
         self.query_one("#secret", Static).update(Text(grouped(self.secret), style="bold"))
         self.fit_layout()
         self.refresh_bindings()
@@ -127,7 +127,8 @@ class EnrollMfaScreen(BaseScreen):
         for code in self.query("#qr").results(QRCode):
             mode = "full" if code.mode == "half" else "half"
             code.set_mode(mode)
-            save_preferences(self.app.config, qr_mode=mode)
+            with preferences.edit(self.app.config) as prefs:
+                prefs.qr_mode = mode
             self.fit_layout()
             body = self.query_one("#body", VerticalScroll)
             body.scroll_home(animate=False)
@@ -145,5 +146,5 @@ class EnrollMfaScreen(BaseScreen):
             return
         if not self.form_ok():
             return
-        code = self.query_one("#code", FormField).value.replace(" ", "")
-        self.call("Checking the code…", lambda: self.app.session.confirm_enroll(code), lambda _: self.app.advance())
+        code = self.query_one("#code", FormField).value
+        self.call("Checking the code…", lambda: self.app.session.mfa.confirm_enroll(code), lambda _: self.app.advance())

@@ -13,14 +13,11 @@ from screens.base import BaseScreen
 from screens.confirm import ConfirmScreen
 from screens.regenerate_codes import RegenerateCodesScreen
 from screens.actions import Action, bindings
-from tui.install_choice import TITLES
+from tui import home_view
 from tui.license_client import LeaseStatus
 from tui.onboarding import Step
 from widgets.facts import Facts
 from widgets.lease_panel import LeasePanel
-
-ADMIN_ROLES = ("owner", "admin")
-
 
 def _when(moment) -> str:
     return moment.strftime("%b %d %H:%M") if moment else "—"
@@ -45,7 +42,7 @@ class HomeScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         me = self.app.session.me
-        yield Static(Text(f"{me.full_name} · {me.tenant_name}" if me else "Your account"), classes="screen-title")
+        yield Static(Text(home_view.title(me)), classes="screen-title")
         with Horizontal(id="home-panels"):
             yield Facts(self._account_rows(), label_width=12, id="account")
             with Vertical(id="seat-column"):
@@ -55,25 +52,12 @@ class HomeScreen(BaseScreen):
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         table.add_columns("Device", "From", "Signed in", "Last seen", "")
         yield table
-        if me and me.role in ADMIN_ROLES:
+        if home_view.can_administer(me):
             yield Button("Admin console — coming in a later release", id="admin", disabled=True, compact=True)
 
     def _account_rows(self) -> list[tuple[str, str]]:
-        me = self.app.session.me
-        if me is None:
-            return []
-        choice = TITLES.get(self.app.session.state().install_choice, "not chosen")
-        if "recovery" in me.amr:
-            method = "password + recovery code"
-        else:
-            method = "password + authenticator" if me.mfa_enrolled else "password only"
-        return [
-            ("Email", me.email),
-            ("Organization", me.tenant_name),
-            ("Role", me.role),
-            ("Sign-in", method),
-            ("Install", choice),
-        ]
+        session = self.app.session
+        return home_view.account_rows(session.me, session.state().install_choice)
 
     def on_mount(self) -> None:
         self.app.lease_changed.subscribe(self, self.show_lease)
@@ -142,10 +126,10 @@ class HomeScreen(BaseScreen):
         self.app.push_screen(ConfirmScreen("Revoke session", question, yes="Revoke"), answered)
 
     def action_new_codes(self) -> None:
-        def entered(proof: dict[str, str] | None) -> None:
+        def entered(proof: str | None) -> None:
             if proof:
                 self.call("Making new recovery codes…",
-                          lambda: self.app.session.regenerate_recovery_codes(**proof),
+                          lambda: self.app.session.mfa.regenerate_recovery_codes(proof),
                           lambda _: self.app.advance())
 
         self.app.push_screen(RegenerateCodesScreen(), entered)
@@ -159,7 +143,7 @@ class HomeScreen(BaseScreen):
             else:
                 self.status.show(status.describe(), "error")
 
-        self.call("Taking a seat for this machine…", self.app.session.acquire_seat, taken)
+        self.call("Taking a seat for this machine…", self.app.session.seat.acquire, taken)
 
     def action_install_choice(self) -> None:
         self.app.go(Step.INSTALL_CHOICE)

@@ -15,12 +15,13 @@ from textual.widgets.option_list import Option
 
 from screens.base import BaseScreen
 from screens.actions import Action, bindings
+from tui.install.macos_flow import this_machine
 from tui.install_choice import InstallOption, docker_problem, options
 
 CHECKING_DOCKER = "Checking whether Docker is running…"
 NEXT_STEPS = {
-    "macos": "The native installer will put the coditect command in ~/.local/bin and add it to "
-             "your PATH if needed. It arrives in the next release of this console.",
+    "macos": "Next: the coditect command is downloaded, checked and put in ~/.local/bin, with "
+             "your PATH extended only if needed.",
     "docker": "The Docker workspace will be an Ubuntu container you reach over SSH, with its seat "
               "taken and released per session. It arrives in the next release of this console.",
     "later": "Nothing is installed now: your account and license are ready.",
@@ -67,7 +68,7 @@ class InstallChoiceScreen(BaseScreen):
         self.show_options(await asyncio.to_thread(docker_problem))
 
     def show_options(self, docker: str | None) -> None:
-        self.options = options(docker)
+        self.options = options(docker, this_machine(self.app).platform)
         option_list = self.query_one(OptionList)
         option_list.clear_options()
         for index, option in enumerate(self.options):
@@ -119,4 +120,10 @@ class InstallChoiceScreen(BaseScreen):
         if self.chosen is None:
             self.status.show("Pick an option with enter first (only supported ones can be picked).", "error")
             return
-        self.app.advance(self.app.session.choose_install(self.chosen))
+        state = self.app.session.choose_install(self.chosen)
+        if self.chosen == "macos":
+            from screens.install_macos import InstallMacosScreen
+
+            self.app.push_screen(InstallMacosScreen())
+            return
+        self.app.advance(state)

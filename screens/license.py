@@ -76,8 +76,8 @@ class LicenseScreen(BaseScreen):
         self.query_one("#license_key", FormField).input.focus()
         self.app.lease_changed.subscribe(self, self.show_lease)
         self.show_lease(self.lease)
-        if self.app.session.seat_problem:
-            self.status.show(self.app.session.seat_problem, "error")
+        if self.app.session.seat.problem:
+            self.status.show(self.app.session.seat.problem, "error")
         self.load()
 
     def load(self) -> None:
@@ -123,10 +123,10 @@ class LicenseScreen(BaseScreen):
             return
         key = self.query_one("#license_key", FormField).value
         self.call("Activating the license and taking a seat…",
-                  lambda: self.app.session.activate_license(key), self._seat_taken)
+                  lambda: self.app.session.seat.activate(key), self._seat_taken)
 
     def action_take_seat(self) -> None:
-        self.call("Taking a seat for this machine…", self.app.session.acquire_seat, self._seat_taken)
+        self.call("Taking a seat for this machine…", self.app.session.seat.acquire, self._seat_taken)
 
     def _seat_taken(self, status: LeaseStatus) -> None:
         self.show_lease(status)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
-from tui.api import ApiError
+from tui.sign_in import SignInResult
 from screens.actions import Action, bindings
 from widgets.form_field import FormField
 from widgets.validators import EmailAddress
@@ -29,7 +29,7 @@ class LoginScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Sign in to CODITECT", classes="screen-title")
-        if self.app.session.verified_email:
+        if self.app.session.sign_in.verified_email:
             yield Static(Text("Email verified — sign in to continue."), id="verified", classes="lead")
         yield FormField("Email", Input(placeholder="you@example.com", validators=[EmailAddress()], compact=True,
                                        max_length=254), id="email")
@@ -39,7 +39,7 @@ class LoginScreen(BaseScreen):
     def on_mount(self) -> None:
         email = self.query_one("#email", FormField)
         session = self.app.session
-        verified = session.verified_email
+        verified = session.sign_in.verified_email
         account = self.email or (verified if verified and verified is not True else session.last_account)
         if account:
             email.input.value = account
@@ -59,16 +59,9 @@ class LoginScreen(BaseScreen):
             return
         email = self.query_one("#email", FormField).value.strip()
         password = self.query_one("#password", FormField).value
-        session = self.app.session
+        self.call("Signing in…", lambda: self.app.session.sign_in.login(email, password), self._signed_in)
 
-        async def sign_in():
-            try:
-                return await session.login(email, password)
-            except ApiError as error:
-                if error.code == "email_not_verified":
-                    # A new code was sent; the state machine now says VERIFY_EMAIL.
-                    self.app.notify(error.message, timeout=8)
-                    return session.state()
-                raise
-
-        self.call("Signing in…", sign_in, lambda _: self.app.advance())
+    def _signed_in(self, result: SignInResult) -> None:
+        if result.message:  # e.g. verify the email first: a new code was sent
+            self.app.notify(result.message, timeout=8, markup=False)
+        self.app.advance(result.state)

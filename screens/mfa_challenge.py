@@ -67,11 +67,11 @@ class MfaChallengeScreen(BaseScreen):
         if not self.form_ok():
             self.status.show("Fix the code marked in red first.", "error")
             return
-        session = self.app.session
+        sign_in = self.app.session.sign_in
         if self.use_recovery:
-            value = self.query_one("#recovery_code", FormField).value.strip()
-            action = lambda: session.mfa(recovery_code=value)  # noqa: E731
+            value = self.query_one("#recovery_code", FormField).value
+            action = lambda: sign_in.second_factor(recovery_code=value)  # noqa: E731
         else:
-            value = self.query_one("#code", FormField).value.replace(" ", "")
-            action = lambda: session.mfa(code=value)  # noqa: E731
+            value = self.query_one("#code", FormField).value
+            action = lambda: sign_in.second_factor(code=value)  # noqa: E731
         self.call("Checking…", action, self.app.advance)

@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Static
 
 from screens.base import BaseScreen
-from screens.regenerate_codes import PROOF_HINT, proof_field, second_factor
+from screens.regenerate_codes import PROOF_HINT, proof_field
 from screens.actions import Action, bindings
 from widgets.form_field import FormField
 from widgets.tick_box import TickBox
@@ -52,7 +52,7 @@ class RecoveryCodesScreen(BaseScreen):
             self.STAGE = None  # new codes made from home: not a step of onboarding
 
     def compose_body(self) -> ComposeResult:
-        codes = self.app.session.pending_recovery_codes
+        codes = self.app.session.mfa.pending_recovery_codes
         yield Static("Save your recovery codes", classes="screen-title")
         if codes:
             yield Static("If you lose your phone, each of these codes signs you in once. "
@@ -75,7 +75,7 @@ class RecoveryCodesScreen(BaseScreen):
 
     @property
     def codes(self) -> list[str] | None:
-        return self.app.session.pending_recovery_codes
+        return self.app.session.mfa.pending_recovery_codes
 
     @property
     def default_path(self) -> Path:
@@ -110,7 +110,7 @@ class RecoveryCodesScreen(BaseScreen):
         if not self.codes:
             return
         try:
-            path = self.app.session.save_recovery_codes(self.default_path, self.codes)
+            path = self.app.session.mfa.save_recovery_codes(self.default_path, self.codes)
         except OSError as error:
             self.status.show(f"Could not write {self.default_path}: {error.strerror or 'error'}. "
                              "Copy the codes instead.", "error")
@@ -122,7 +122,7 @@ class RecoveryCodesScreen(BaseScreen):
         if self.codes and not self.query_one("#saved", Checkbox).value:
             self.status.show("Tick 'I have saved them' first (space): these codes are not shown again.", "error")
             return
-        self.app.advance(self.app.session.acknowledge_recovery_codes())
+        self.app.advance(self.app.session.mfa.acknowledge_recovery_codes())
 
     def submit(self) -> None:
         if self.codes:
@@ -130,9 +130,9 @@ class RecoveryCodesScreen(BaseScreen):
         if not self.form_ok():
             self.status.show("Fix the code marked in red first.", "error")
             return
-        proof = second_factor(self.query_one("#code", FormField).value)
+        proof = self.query_one("#code", FormField).value
         self.call("Making new recovery codes…",
-                  lambda: self.app.session.regenerate_recovery_codes(**proof), self.show_codes)
+                  lambda: self.app.session.mfa.regenerate_recovery_codes(proof), self.show_codes)
 
     async def show_codes(self, _codes: object = None) -> None:
         """Draw again for the codes the session holds now."""

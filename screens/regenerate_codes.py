@@ -11,15 +11,15 @@ from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Static
 
+from tui.codes import is_recovery_code, is_six_digits
 from widgets.form_field import FormField
-from widgets.validators import RecoveryCodeFormat, SixDigitCode
 
 PROOF_HINT = "Enter the code from your authenticator app, or one of your recovery codes."
 
 
 class CodeOrRecoveryCode(Validator):
     def validate(self, value: str) -> ValidationResult:
-        if SixDigitCode().validate(value).is_valid or RecoveryCodeFormat().validate(value).is_valid:
+        if is_six_digits(value) or is_recovery_code(value):
             return self.success()
         return self.failure("Enter the 6 digits, or a recovery code like xxxx-xxxx-xxxx.")
 
@@ -29,15 +29,8 @@ def proof_field() -> FormField:
                                    compact=True, max_length=20), id="code")
 
 
-def second_factor(value: str) -> dict[str, str]:
-    """The keyword arguments for AccountSession.regenerate_recovery_codes."""
-    if SixDigitCode().validate(value).is_valid:
-        return {"code": value.replace(" ", "").strip()}
-    return {"recovery_code": value.strip()}
-
-
-class RegenerateCodesScreen(ModalScreen[dict | None]):
-    """Dismissed with second_factor(...) of what was typed, or None when cancelled."""
+class RegenerateCodesScreen(ModalScreen[str | None]):
+    """Dismissed with the proof as typed (tui.codes reads it), or None when cancelled."""
 
     DEFAULT_CSS = """
     RegenerateCodesScreen {
@@ -70,7 +63,7 @@ class RegenerateCodesScreen(ModalScreen[dict | None]):
         event.stop()
         field = self.query_one("#code", FormField)
         if field.check():
-            self.dismiss(second_factor(field.value))
+            self.dismiss(field.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -81,5 +81,5 @@ class RegisterScreen(BaseScreen):
                  for name in ("email", "full_name", "organization")}
         password = self._password()
         self.call("Creating your account…",
-                  lambda: self.app.session.register(value["email"], password, value["full_name"], value["organization"]),
+                  lambda: self.app.session.sign_in.register(value["email"], password, value["full_name"], value["organization"]),
                   self.app.advance)

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Static
 from screens.base import BaseScreen
 from screens.actions import Action, bindings
 from widgets.form_field import FormField
-from widgets.validators import CodeOrLink, code_or_token
+from widgets.validators import CodeOrLink
 
 RESEND_COOLDOWN_S = 60
 
@@ -33,7 +33,7 @@ class VerifyEmailScreen(BaseScreen):
         session, config = self.app.session, self.app.config
         yield Static("Check your email", classes="screen-title")
         sent = Text("We sent a 6-digit code to ")
-        sent.append(session.pending_email or "your address", style="bold")
+        sent.append(session.sign_in.pending_email or "your address", style="bold")
         sent.append(". Type the code below, or paste the whole link from the email here "
                     "(no need to open it in a browser).")
         yield Static(sent, classes="lead")
@@ -86,11 +86,11 @@ class VerifyEmailScreen(BaseScreen):
             self.cooldown = RESEND_COOLDOWN_S
             self.status.show("A new code is on its way. The previous one no longer works.", "ok")
 
-        self.call("Sending a new code…", self.app.session.resend, sent)
+        self.call("Sending a new code…", self.app.session.sign_in.resend, sent)
 
     def submit(self) -> None:
         if not self.form_ok():
             self.status.show("Fix the code marked in red first.", "error")
             return
-        value = code_or_token(self.query_one("#code", FormField).value)
-        self.call("Checking the code…", lambda: self.app.session.verify(value), self.app.advance)
+        value = self.query_one("#code", FormField).value
+        self.call("Checking the code…", lambda: self.app.session.sign_in.verify(value), self.app.advance)

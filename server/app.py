@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from server.config import Settings
 from server.errors import install_error_handlers
 from server.routes import admin, auth, licenses, meta, pages, support, usage
+from server.routes import releases
 from server.runtime import Runtime
 from server.sweeper import sweep_forever
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(usage.router, prefix=f"{API_PREFIX}/usage", tags=["usage"])
     app.include_router(admin.router, prefix=f"{API_PREFIX}/admin", tags=["admin"])
     app.include_router(support.router, prefix=f"{API_PREFIX}/support", tags=["support"])
+    app.include_router(releases.router, prefix=f"{API_PREFIX}/releases", tags=["releases"])
     return app
 
 

@@ -71,6 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--users-per-tenant", type=int, default=40)
     p.add_argument("--sessions", type=int, default=100_000)
     p.add_argument("--force", action="store_true", help="seed even if the database is not empty")
+
+    p = sub.add_parser("publish-release", help="publish a release of the coditect command (served by the API)")
+    _common(p)
+    p.add_argument("file", metavar="FILE", help="the release file, e.g. coditect.pyz from build-release")
+    p.add_argument("--platform", required=True, choices=["macos", "linux"])
+    p.add_argument("--arch", required=True, choices=["arm64", "x86_64"])
+    p.add_argument("--version", help="version like 1.2.3 (default: the one inside a build-release zipapp)")
+    p.add_argument("--name", help="file name users download (default: coditect)")
+
+    p = sub.add_parser("build-release", help="build the coditect command as one file (a python3 zipapp)")
+    p.add_argument("out", metavar="OUT", help="file to write (or a folder: OUT/coditect.pyz)")
     return parser
 
 
@@ -118,6 +129,14 @@ def main(argv: list[str] | None = None) -> int:
         new = rotate_signing_key(settings.keys_dir)
         print(f"New signing key {new.kid}; the old one is kept to vouch for it. Restart the server.")
         return 0
+    if args.command == "build-release":
+        from server.commands.releases import build_release
+
+        return build_release(args)
+    if args.command == "publish-release":
+        from server.commands.releases import publish_release
+
+        return asyncio.run(publish_release(settings, args))
     if args.command == "seed-demo":
         from server.commands.seed import seed_demo
 

@@ -118,6 +118,11 @@ class ApiClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The HTTP client on the API's base URL (for downloads such as a release file)."""
+        return self._http
+
     # -- plumbing ---------------------------------------------------------------------
 
     async def _send(self, method: str, path: str, *, json: Any = None, auth: bool = False,
@@ -281,6 +286,11 @@ class ApiClient:
 
     async def my_sessions(self) -> list[schemas.SessionInfo]:
         return await self._call("GET", "/auth/sessions", _SESSION_LIST)
+
+    async def create_agent_session(self, device_name: str, hardware_id: str | None) -> schemas.TokenResponse:
+        """A login session of its own for the coditect command on this device."""
+        body = _request(schemas.AgentSessionRequest, device_name=device_name[:200], hardware_id=hardware_id)
+        return await self._call("POST", "/auth/agent-sessions", schemas.TokenResponse, body=body)
 
     async def revoke_my_session(self, session_id: str) -> None:
         await self._call("DELETE", f"/auth/sessions/{_path_segment(session_id)}", None)

@@ -14,7 +14,6 @@ from urllib.parse import urlparse
 
 APP_NAME = "coditect-console"
 EMBEDDED_BASE_URL = "http://embedded.coditect.local"
-PREFERENCES_FILE = "preferences.json"
 
 
 def default_data_dir() -> Path:
@@ -118,16 +117,3 @@ def read_json(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def load_preferences(config: AppConfig) -> dict:
-    """Small non-secret choices (install choice, QR fallback mode, last account per server)."""
-    return read_json(config.config_dir / PREFERENCES_FILE)
-
-
-def save_preferences(config: AppConfig, **changes) -> dict:
-    """Merge `changes` into the preferences file and return the result."""
-    prefs = load_preferences(config)
-    prefs.update(changes)
-    write_private_file(config.config_dir / PREFERENCES_FILE, json.dumps(prefs, indent=2, sort_keys=True))
-    return prefs

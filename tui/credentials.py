@@ -13,12 +13,12 @@ import json
 import threading
 from pathlib import Path
 
-from tui.config import AppConfig, load_preferences, read_json, save_preferences, write_private_file
+from tui import preferences
+from tui.config import AppConfig, read_json, write_private_file
 
 SERVICE = "coditect-console"
 KEYRING_TIMEOUT_S = 3.0
 CREDENTIALS_FILE = "credentials.json"
-NOTICE_SHOWN = "credentials_notice_shown"  # preference: the file the user was told about
 
 
 class KeyringUnavailable(Exception):
@@ -141,8 +141,7 @@ class CredentialStore:
 
     def last_account(self, scope: str) -> str | None:
         """The account last signed in on this server (an email: not a secret)."""
-        value = load_preferences(self.config).get("last_account", {}).get(scope)
-        return value if isinstance(value, str) else None
+        return preferences.load(self.config).last_account.get(scope)
 
     @property
     def using_file(self) -> bool:
@@ -154,9 +153,10 @@ class CredentialStore:
         if self.fallback_notice is None or self._notice_taken:
             return None
         self._notice_taken = True
-        if load_preferences(self.config).get(NOTICE_SHOWN) == str(self.path):
-            return None
-        save_preferences(self.config, **{NOTICE_SHOWN: str(self.path)})
+        with preferences.edit(self.config) as prefs:
+            if prefs.credentials_notice_shown == str(self.path):
+                return None
+            prefs.credentials_notice_shown = str(self.path)
         return self.fallback_notice
 
     # -- internals ----------------------------------------------------------------------
@@ -177,10 +177,8 @@ class CredentialStore:
             )
 
     def _remember(self, scope: str, account: str) -> None:
-        accounts = dict(load_preferences(self.config).get("last_account", {}))
-        if accounts.get(scope) != account:
-            accounts[scope] = account
-            save_preferences(self.config, last_account=accounts)
+        with preferences.edit(self.config) as prefs:
+            prefs.last_account[scope] = account
 
     def _file_entries(self) -> dict[str, str]:
         entries = read_json(self.path).get("entries", {})

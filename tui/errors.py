@@ -15,6 +15,11 @@ import traceback
 
 log = logging.getLogger("coditect.console")
 
+# After one of these the saved sign-in is worthless: it is forgotten, and the console starts
+# over at the welcome screen (AccountSession.guard and AccountSession.signed_out).
+SIGNED_OUT_CODES = frozenset({"session_revoked", "refresh_reused", "refresh_invalid", "refresh_expired",
+                              "token_expired", "token_invalid", "unauthorized", "account_disabled"})
+
 UNEXPECTED = "Something unexpected went wrong. Press ctrl+r to try again; details are in the log."
 
 

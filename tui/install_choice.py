@@ -14,12 +14,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from tui.config import AppConfig, load_preferences, save_preferences
+from tui import preferences
+from tui.config import AppConfig
 
 TITLES = {"macos": "macOS native", "docker": "Docker workspace", "later": "Decide later"}
 CHOICES = tuple(TITLES)
 DOCKER_TIMEOUT_S = 3.0
-PREFERENCE = "install_choices"  # {"<server scope>|<user id>": choice}
 
 _NO_DOCKER = "Docker is not installed here (no docker command found). Install Docker first."
 _DOCKER_DOWN = ("Docker is installed but not running. Start Docker Desktop or the docker service, "
@@ -78,15 +78,12 @@ def options(docker: str | None, platform: str | None = None) -> list[InstallOpti
 
 
 def saved_choice(config: AppConfig, owner: str | None) -> str | None:
-    choices = load_preferences(config).get(PREFERENCE, {})
-    value = choices.get(owner) if owner and isinstance(choices, dict) else None
+    value = preferences.load(config).install_choices.get(owner) if owner else None
     return value if value in CHOICES else None
 
 
 def save_choice(config: AppConfig, owner: str, choice: str) -> None:
     if choice not in CHOICES:
         raise ValueError(f"unknown install choice {choice!r}")
-    choices = load_preferences(config).get(PREFERENCE, {})
-    choices = dict(choices) if isinstance(choices, dict) else {}
-    choices[owner] = choice
-    save_preferences(config, **{PREFERENCE: choices})
+    with preferences.edit(config) as prefs:
+        prefs.install_choices[owner] = choice

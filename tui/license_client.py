@@ -92,6 +92,10 @@ class LicenseClient:
     def status(self) -> LeaseStatus:
         return self._status
 
+    def cached_lease(self) -> dict | None:
+        """This account's saved lease on this machine ({seat_id, lease_token, jwks}), or None."""
+        return self._cache()
+
     # -- actions ------------------------------------------------------------------------
 
     async def pin_keys(self) -> None:

@@ -14,6 +14,7 @@ from textual.validation import ValidationResult, Validator
 from server.schemas.common import name_problem, plain_text_problem
 from server.schemas.identity import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from server.schemas.license_key import license_key_problem
+from tui.codes import is_recovery_code, is_six_digits
 
 _OBVIOUS = frozenset({
     "passwordpassword", "password1234", "password12345", "password123456", "password123!",
@@ -22,8 +23,6 @@ _OBVIOUS = frozenset({
     "welcome12345", "administrator", "changeme1234", "coditect1234", "correcthorsebatterystaple",
 })
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_SIX_DIGITS = re.compile(r"^\d{3}\s?\d{3}$")
-_RECOVERY_CODE = re.compile(r"^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$")
 
 
 class EmailAddress(Validator):
@@ -71,7 +70,7 @@ class SameAs(Validator):
 
 class SixDigitCode(Validator):
     def validate(self, value: str) -> ValidationResult:
-        if _SIX_DIGITS.match(value.strip()):
+        if is_six_digits(value):
             return self.success()
         return self.failure("Enter the 6 digits.")
 
@@ -81,16 +80,9 @@ class CodeOrLink(Validator):
 
     def validate(self, value: str) -> ValidationResult:
         value = value.strip()
-        if _SIX_DIGITS.match(value) or ("token=" in value) or (len(value) >= 16 and " " not in value):
+        if is_six_digits(value) or ("token=" in value) or (len(value) >= 16 and " " not in value):
             return self.success()
         return self.failure("Enter the 6 digits, or paste the link from the email.")
-
-
-def code_or_token(value: str) -> str:
-    """What to send for the verify field: the digits, or the token out of a pasted link."""
-    value = value.strip()
-    match = re.search(r"[?&]token=([A-Za-z0-9_\-]+)", value)
-    return match.group(1) if match else value
 
 
 class InvitationCode(Validator):
@@ -105,7 +97,7 @@ class InvitationCode(Validator):
 
 class RecoveryCodeFormat(Validator):
     def validate(self, value: str) -> ValidationResult:
-        if _RECOVERY_CODE.match(value.strip()):
+        if is_recovery_code(value):
             return self.success()
         return self.failure("A recovery code looks like xxxx-xxxx-xxxx.")
 

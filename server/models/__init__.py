@@ -16,9 +16,10 @@ from server.models.identity import (
     User,
 )
 from server.models.licensing import CommandUsage, License, Seat
+from server.models.releases import Release
 
 __all__ = [
     "AuditEvent", "AuthFailure", "Base", "CommandUsage", "DeviceCredential", "EmailVerification", "Invitation",
-    "License", "LoginSession", "MfaChallenge", "ROLES", "RecoveryCode", "RefreshToken", "Seat",
+    "License", "LoginSession", "MfaChallenge", "ROLES", "RecoveryCode", "RefreshToken", "Release", "Seat",
     "Tenant", "UTCDateTime", "User", "new_id",
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, Body, Response
 from server.deps import DB, ClientAddr, CurrentPrincipal, RuntimeDep
 from server.schemas import (
-    AcceptInvitationRequest, AcceptInvitationResponse, InvitationPreview, InvitationTokenRequest, LoginRequest,
+    AcceptInvitationRequest, AcceptInvitationResponse, AgentSessionRequest, InvitationPreview, InvitationTokenRequest, LoginRequest,
     LoginResponse, MeResponse, MfaChallengeRequest, MfaConfirmRequest, MfaEnrollResponse, MfaProofRequest, Problem,
     RecoveryCodesResponse, RefreshRequest, RegisterRequest, RegisterResponse, ResendVerificationRequest,
     SessionInfo, StatusResponse, TokenResponse, VerifyEmailLinkRequest, VerifyEmailRequest,
 )
 from server.services import auth, devices, email_verification, invitations
+from server.services.agent_sessions import open_agent_session
 from server.services.auth import account_summary
 from server.services.sessions import own_session, own_sessions, revoke_session
 
@@ -157,3 +158,12 @@ async def delete_session(session_id: str, principal: CurrentPrincipal, db: DB, r
     session = await own_session(db, principal.user.id, session_id)
     await revoke_session(db, runtime.clock, session, reason="user_revoked", actor=principal.user, client_addr=addr)
     return Response(status_code=204)
+
+
+@router.post("/agent-sessions", status_code=201, response_model=TokenResponse)
+async def create_agent_session(body: AgentSessionRequest, principal: CurrentPrincipal, db: DB, runtime: RuntimeDep,
+                               addr: ClientAddr) -> TokenResponse:
+    """A new login session for the `coditect` command on this device (its own refresh token)."""
+    issued = await open_agent_session(db, runtime, principal, device_name=body.device_name,
+                                      hardware_id=body.hardware_id, client_addr=addr)
+    return _tokens(issued)

@@ -78,7 +78,7 @@ async def enroll(pilot, clock) -> str:
 
 
 async def save_codes_and_continue(pilot) -> list[str]:
-    codes = list(pilot.app.session.pending_recovery_codes)
+    codes = list(pilot.app.session.mfa.pending_recovery_codes)
     await press(pilot, "ctrl+s")
     await press(pilot, "space")  # the "I have saved them" checkbox has the focus
     await press(pilot, "ctrl+n")

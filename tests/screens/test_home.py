@@ -92,7 +92,7 @@ async def test_new_recovery_codes_need_a_current_code(config, make_app, clock):
         await fill(pilot, "code", totp(account["secret"], clock))
         await press(pilot, "enter")
         assert screen_name(app) == "RecoveryCodesScreen"
-        new_codes = app.session.pending_recovery_codes
+        new_codes = app.session.mfa.pending_recovery_codes
         assert len(new_codes) == 10 and not set(new_codes) & set(account["codes"])
         await press(pilot, "ctrl+n")  # not before "I have saved them"
         assert screen_name(app) == "RecoveryCodesScreen"

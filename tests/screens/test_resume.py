@@ -45,11 +45,11 @@ async def test_resume_at_every_step(config, make_app, clock):
     app = make_app(config)
     async with app.run_test() as pilot:
         await settle(pilot)
-        assert screen_name(app) == "RecoveryCodesScreen" and app.session.pending_recovery_codes is None
+        assert screen_name(app) == "RecoveryCodesScreen" and app.session.mfa.pending_recovery_codes is None
         await fill(pilot, "code", totp(secret, clock))
         await press(pilot, "enter")
         clock.advance(30)
-        assert len(app.session.pending_recovery_codes) == 10
+        assert len(app.session.mfa.pending_recovery_codes) == 10
         await save_codes_and_continue(pilot)
         assert screen_name(app) == "LicenseScreen"
     assert await restart(make_app, config) == "LicenseScreen"

@@ -76,7 +76,7 @@ async def test_recovery_code_sign_in_is_said_and_new_codes_take_a_recovery_code(
         first = home_dir / "coditect-recovery-codes.txt"  # from onboarding
         second = home_dir / "coditect-recovery-codes-2.txt"
         assert app.screen.status.message == f"Codes saved to {second}"
-        assert app.session.pending_recovery_codes[0] in second.read_text()
+        assert app.session.mfa.pending_recovery_codes[0] in second.read_text()
         assert account["codes"][0] in first.read_text()  # the older file is left alone
         assert EMAIL in second.read_text() and config.server_label in second.read_text()
 

@@ -30,18 +30,18 @@ async def reach(pilot, clock, stage: str) -> None:
     stages = ONBOARDING[1:ONBOARDING.index(stage) + 1]
     for name in stages:
         if name == "verify":
-            await session.register(EMAIL, PASSWORD, "Ada Lovelace", ORG)
+            await session.sign_in.register(EMAIL, PASSWORD, "Ada Lovelace", ORG)
         elif name == "enroll":
             code, _ = read_verification_mail(app.config.outbox_dir, to=EMAIL)
-            await session.verify(code)
+            await session.sign_in.verify(code)
         elif name == "recovery":
-            secret, _uri = await session.enroll()
-            await session.confirm_enroll(totp(secret, clock))
+            secret, _uri = await session.mfa.enroll()
+            await session.mfa.confirm_enroll(totp(secret, clock))
             clock.advance(30)
         elif name == "license":
-            session.acknowledge_recovery_codes()
+            session.mfa.acknowledge_recovery_codes()
         elif name == "install":
-            await session.acquire_seat()
+            await session.seat.acquire()
         elif name == "home":
             session.choose_install("docker")
     if stages:
@@ -76,7 +76,7 @@ async def fixed_enrollment(pilot):
 
 
 async def fixed_codes(pilot):
-    pilot.app.session.pending_recovery_codes = list(fixed.CODES)
+    pilot.app.session.mfa.pending_recovery_codes = list(fixed.CODES)
     await pilot.app.screen.show_codes()
 
 
@@ -172,7 +172,7 @@ def test_recovery_codes(snap):
 
 def test_recovery_codes_after_a_restart(snap):
     async def then(pilot):
-        pilot.app.session.pending_recovery_codes = None
+        pilot.app.session.mfa.pending_recovery_codes = None
         await pilot.app.screen.show_codes()
 
     assert snap("recovery", then)
@@ -257,7 +257,7 @@ def test_mfa_challenge(snap):
     async def then(pilot):
         session = pilot.app.session
         await session.logout()
-        assert await session.login(EMAIL, PASSWORD) == "mfa"
+        assert (await session.sign_in.login(EMAIL, PASSWORD)).needs_second_factor
         pilot.app.advance()
 
     assert snap("license", then)
@@ -267,9 +267,38 @@ def test_mfa_challenge_recovery_code(snap):
     async def then(pilot):
         session = pilot.app.session
         await session.logout()
-        await session.login(EMAIL, PASSWORD)
+        await session.sign_in.login(EMAIL, PASSWORD)
         pilot.app.advance()
         await settle(pilot)
         await press(pilot, "ctrl+t")
 
     assert snap("license", then)
+
+
+def _mac_install(home_name: str, publish_release: bool, then=None):
+    async def run(pilot):
+        from screens.install_macos import InstallMacosScreen
+        from tests.screens.test_install_macos import mac, publish
+
+        home = Path(home_name).absolute()
+        home.mkdir(exist_ok=True)
+        if publish_release:
+            publish(pilot.app.config.data_dir, Path("."))
+        pilot.app.install_machine = mac(home)
+        await pilot.app.push_screen(InstallMacosScreen())
+        await settle(pilot)
+        if then is not None:
+            await then(pilot)
+    return run
+
+
+def test_install_macos(snap):
+    assert snap("install", _mac_install("mac-home", True))
+
+
+def test_install_macos_done(snap):
+    assert snap("install", _mac_install("mac-home", True, lambda pilot: press(pilot, "i")))
+
+
+def test_install_macos_no_release(snap):
+    assert snap("install", _mac_install("mac-home", False))

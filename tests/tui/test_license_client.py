@@ -13,7 +13,7 @@ from tui.license_client import LicenseClient
 @pytest.fixture
 async def seated(session, tui_config, clock):
     await onboard(session, tui_config, clock)
-    await session.acquire_seat()
+    await session.seat.acquire()
     return session
 
 
@@ -29,7 +29,7 @@ async def offline_client(session, tui_config, clock, *, skew_s: float = 0):
 async def test_heartbeat_renews_the_lease(seated, clock):
     first = seated.license.status()
     clock.advance(300)
-    renewed = await seated.heartbeat()
+    renewed = await seated.seat.heartbeat()
     assert renewed.state == "online" and renewed.valid_until == first.valid_until + timedelta(seconds=300)
     assert seated.license.heartbeat_interval_s == 300
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tui import hardware
-from tui.config import AppConfig, load_preferences, save_preferences
+from tui import preferences
+from tui.config import AppConfig
 from tui.install_choice import docker_problem, options, save_choice, saved_choice
 
 
@@ -33,14 +34,19 @@ def test_embedded_is_the_default(tmp_path):
 
 def test_preferences_are_merged_and_private(tmp_path):
     config = AppConfig(data_dir=tmp_path / "d", config_dir=tmp_path / "c")
-    assert load_preferences(config) == {}
-    save_preferences(config, qr_mode="full")
-    save_preferences(config, install_choice="docker")
-    assert load_preferences(config) == {"qr_mode": "full", "install_choice": "docker"}
+    assert preferences.load(config) == preferences.Preferences()
+    with preferences.edit(config) as prefs:
+        prefs.qr_mode = "full"
+    with preferences.edit(config) as prefs:
+        prefs.install_choices["embedded|u1"] = "docker"
+    assert preferences.load(config) == preferences.Preferences(qr_mode="full", install_choices={"embedded|u1": "docker"})
     path = config.config_dir / "preferences.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # Hand-edited nonsense is ignored field by field, never a crash.
+    path.write_text('{"qr_mode": "sideways", "last_account": ["x"], "seat_here": {"o": 5, "p": null}}')
+    assert preferences.load(config) == preferences.Preferences(seat_here={"p": None})
     path.write_text("not json")
-    assert load_preferences(config) == {}
+    assert preferences.load(config) == preferences.Preferences()
 
 
 def _hardware_id_in_subprocess(data_dir: Path, env_extra: str = "") -> str:

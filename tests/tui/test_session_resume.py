@@ -30,45 +30,45 @@ async def restart(tui_config, clock):
 
 async def test_registered_but_unverified_resumes_at_verification(session, tui_config, restart):
     email = unique_email()
-    await session.register(email, PASSWORD, "Ada", "Org")
+    await session.sign_in.register(email, PASSWORD, "Ada", "Org")
     again = await restart()
-    assert next_step(again.state()) is Step.VERIFY_EMAIL and again.pending_email == email
+    assert next_step(again.state()) is Step.VERIFY_EMAIL and again.sign_in.pending_email == email
     code, _ = read_verification_mail(tui_config.outbox_dir, to=email)
-    state = await again.verify(code)
+    state = await again.sign_in.verify(code)
     assert next_step(state) is Step.LOGIN  # the password was not kept across runs
-    assert await again.login(email, PASSWORD) != "mfa"
+    assert not (await again.sign_in.login(email, PASSWORD)).needs_second_factor
     assert next_step(again.state()) is Step.ENROLL_MFA
 
 
 async def test_signed_in_without_mfa_resumes_at_enrolment(session, tui_config, restart):
     email = unique_email()
-    await session.register(email, PASSWORD, "Ada", "Org")
+    await session.sign_in.register(email, PASSWORD, "Ada", "Org")
     code, _ = read_verification_mail(tui_config.outbox_dir, to=email)
-    await session.verify(code)
+    await session.sign_in.verify(code)
     again = await restart()
     assert next_step(again.state()) is Step.ENROLL_MFA and again.me.email == email
 
 
 async def test_unacknowledged_recovery_codes_resume_there_and_can_be_regenerated(session, tui_config, clock, restart):
     email = unique_email()
-    await session.register(email, PASSWORD, "Ada", "Org")
+    await session.sign_in.register(email, PASSWORD, "Ada", "Org")
     code, _ = read_verification_mail(tui_config.outbox_dir, to=email)
-    await session.verify(code)
-    secret, _ = await session.enroll()
-    first = await session.confirm_enroll(totp_code(secret, clock))
+    await session.sign_in.verify(code)
+    secret, _ = await session.mfa.enroll()
+    first = await session.mfa.confirm_enroll(totp_code(secret, clock))
     clock.advance(30)
     again = await restart()
     assert next_step(again.state()) is Step.RECOVERY_CODES
-    assert again.pending_recovery_codes is None  # shown once: they cannot be shown again
-    fresh = await again.regenerate_recovery_codes(code=totp_code(secret, clock))
+    assert again.mfa.pending_recovery_codes is None  # shown once: they cannot be shown again
+    fresh = await again.mfa.regenerate_recovery_codes(totp_code(secret, clock))
     assert len(fresh) == 10 and not set(fresh) & set(first)
-    assert next_step(again.acknowledge_recovery_codes()) is Step.LICENSE
+    assert next_step(again.mfa.acknowledge_recovery_codes()) is Step.LICENSE
 
 
 async def test_no_seat_then_no_install_choice_then_home(session, tui_config, clock, restart):
     await onboard(session, tui_config, clock)
     assert next_step((await restart()).state()) is Step.LICENSE
-    await session.acquire_seat()
+    await session.seat.acquire()
     again = await restart()
     assert next_step(again.state()) is Step.INSTALL_CHOICE
     assert again.license.status().state == "online"  # the cached lease was renewed
@@ -109,8 +109,8 @@ async def test_session_revoked_elsewhere_signs_out_here(session, tui_config, clo
     second = AccountSession(tui_config, clock=lambda: clock.now().timestamp())
     await second.start()
     try:
-        assert await second.login(account["email"], PASSWORD) == "mfa"
-        await second.mfa(code=totp_code(account["secret"], clock))
+        assert (await second.sign_in.login(account["email"], PASSWORD)).needs_second_factor
+        await second.sign_in.second_factor(code=totp_code(account["secret"], clock))
         clock.advance(30)
         sessions = await second.sessions()
         first_id = next(s.id for s in sessions if not s.current and s.revoked_at is None)
@@ -133,7 +133,7 @@ async def test_unreachable_server_is_words_and_retry(tmp_path, memory_keyring):
         state = await account.start()  # nothing saved: no request needed
         assert next_step(state) is Step.WELCOME
         with pytest.raises(ServerUnreachable) as down:
-            await account.register(unique_email(), PASSWORD, "Ada", "Org")
+            await account.sign_in.register(unique_email(), PASSWORD, "Ada", "Org")
         assert down.value.retryable and "cannot be reached" in down.value.message
         account.credentials.set(account.scope, "ada@example.com", "saved-refresh-token-xyz")
         with pytest.raises(ServerUnreachable):
@@ -147,10 +147,10 @@ async def test_unreachable_server_is_words_and_retry(tmp_path, memory_keyring):
 async def test_a_free_key_can_be_reacquired_after_the_seat_is_lost(session, tui_config, clock):
     await onboard(session, tui_config, clock)
     key = await new_license_key(session, "pro")
-    status = await session.activate_license(key)
+    status = await session.seat.activate(key)
     await session.api.release_seat(status.seat_id)  # released elsewhere (e.g. an admin)
-    lost = await session.heartbeat()
+    lost = await session.seat.heartbeat()
     assert lost.state == "lost" and "released" in lost.reason
     assert next_step(session.state()) is Step.LICENSE
-    again = await session.acquire_seat(key)
+    again = await session.seat.acquire(key)
     assert again.state == "online"

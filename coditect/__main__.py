@@ -1,0 +1,5 @@
+import sys
+
+from coditect.cli import main
+
+sys.exit(main())

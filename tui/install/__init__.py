@@ -1,0 +1,1 @@
+"""Installers run at the end of onboarding (and from Home, key i)."""
