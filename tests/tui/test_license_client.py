@@ -1,4 +1,4 @@
-"""The seat lease: heartbeat, offline grace verified against the cached JWKS, loss."""
+"""The seat lease: heartbeat, offline grace verified against the pinned keys, loss."""
 
 from datetime import timedelta
 
@@ -192,7 +192,7 @@ async def test_a_key_rotation_the_pinned_key_vouches_for_is_followed(seated, clo
     new = _rotate_server_key(seated, vouched=True)
     await seated.api.refresh()  # the old access token was signed with the old key
     clock.advance(300)
-    status = await seated.heartbeat()
+    status = await seated.seat.heartbeat()
     assert status.state == "online"
     assert seated.license.keys.trust.jwks == new.jwks()
     assert seated.license.check_offline().state == "offline"  # the new lease verifies offline
@@ -202,7 +202,7 @@ async def test_a_new_key_nobody_vouches_for_is_not_trusted(seated, clock):
     pinned = seated.license.keys.trust.jwks
     _rotate_server_key(seated, vouched=False)
     await seated.api.refresh()
-    status = await seated.heartbeat()
+    status = await seated.seat.heartbeat()
     assert status.state == "lost" and "never given to trust" in status.reason
     assert seated.license.keys.trust.jwks == pinned
 
