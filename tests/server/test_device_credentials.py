@@ -105,3 +105,24 @@ async def test_a_refresh_hands_out_no_device_credential(client, settings):
     account = await register_and_verify(client, settings)
     r = await client.post(f"{API}/refresh", json={"refresh_token": account["refresh_token"]})
     assert r.status_code == 200 and "device_token" not in r.json()
+
+
+async def test_an_account_keeps_its_newest_twenty_devices(app, client, settings, clock):
+    account = await register_and_verify(client, settings, sign_in=False)
+    first = (await login(client, account["email"]))["device_token"]
+    for _ in range(20):
+        clock.advance(1)
+        await login(client, account["email"])
+    async with app.state.runtime.sessionmaker() as db:
+        hashes = (await db.execute(select(DeviceCredential.token_hash))).scalars().all()
+    assert len(hashes) == 20 and token_hash(first) not in hashes
+
+
+async def test_a_device_unused_for_180_days_is_unknown_again(app, client, settings, clock):
+    account = await register_and_verify(client, settings, sign_in=False)
+    device = (await login(client, account["email"]))["device_token"]
+    clock.advance(180 * 86400)
+    await stranger_locks(client, account["email"])
+    r = await client.post(f"{API}/login", json={"email": account["email"], "password": DEFAULT_PASSWORD,
+                                                "device_token": device})
+    assert r.status_code == 429
