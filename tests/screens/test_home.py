@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, DataTable
 
-from tests.screens.driving import (enroll, fill, onboard_to_license, press, register, save_codes_and_continue,
-                                   screen_name, settle, totp, verify_from_outbox)
+from tests.screens.driving import fill, onboard_to_license, prepare, press, screen_name, settle, totp
 from tests.screens.peers import other_machine
 
 ORG = "[bold]x[/]"
@@ -14,16 +13,10 @@ DEVICE = "[red]evil"
 
 
 async def onboard_to_home(pilot, clock, organization: str = "Analytical Engines") -> dict:
-    await register(pilot, organization=organization)
-    await verify_from_outbox(pilot)
-    secret = await enroll(pilot, clock)
-    codes = await save_codes_and_continue(pilot)
-    await press(pilot, "ctrl+s")  # the free license's seat
-    await press(pilot, "ctrl+n")
-    await press(pilot, "enter")
-    await press(pilot, "ctrl+n")
+    """A fully onboarded account on Home (the seat of the free license, Docker chosen)."""
+    account = await prepare(pilot, clock, "home", organization=organization)
     assert screen_name(pilot.app) == "HomeScreen"
-    return {"email": pilot.app.session.me.email, "secret": secret, "codes": codes}
+    return account
 
 
 def cells(table: DataTable) -> list[list[str]]:

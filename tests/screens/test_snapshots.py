@@ -16,37 +16,14 @@ import pytest
 
 from tests.screens import fixed
 from tests.screens.conftest import app_config
-from tests.screens.driving import EMAIL, PASSWORD, press, settle, totp
-from tests.server.flows import read_verification_mail
+from tests.screens.driving import EMAIL, PASSWORD, prepare, press, settle
 
 ORG = "[bold]x[/]"  # shown literally everywhere
-ONBOARDING = ("welcome", "verify", "enroll", "recovery", "license", "install", "home")
 
 
 async def reach(pilot, clock, stage: str) -> None:
     """Advance the account (through the session, as the screens do) to `stage`."""
-    app, session = pilot.app, pilot.app.session
-    await settle(pilot)
-    stages = ONBOARDING[1:ONBOARDING.index(stage) + 1]
-    for name in stages:
-        if name == "verify":
-            await session.sign_in.register(EMAIL, PASSWORD, "Ada Lovelace", ORG)
-        elif name == "enroll":
-            code, _ = read_verification_mail(app.config.outbox_dir, to=EMAIL)
-            await session.sign_in.verify(code)
-        elif name == "recovery":
-            secret, _uri = await session.mfa.enroll()
-            await session.mfa.confirm_enroll(totp(secret, clock))
-            clock.advance(30)
-        elif name == "license":
-            session.mfa.acknowledge_recovery_codes()
-        elif name == "install":
-            await session.seat.acquire()
-        elif name == "home":
-            session.choose_install("docker")
-    if stages:
-        app.advance()
-    await settle(pilot)
+    await prepare(pilot, clock, stage, organization=ORG)
 
 
 @pytest.fixture
