@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -89,9 +90,13 @@ class CoditectApp(App[None]):
         Binding("f1", "help", "Help", id="help"),
     ]
 
-    def __init__(self, config: AppConfig, session: AccountSession | None = None) -> None:
+    def __init__(self, config: AppConfig, session: AccountSession | None = None, *,
+                 start: str | None = None) -> None:
         super().__init__()
         self.config = config
+        # "admin" / "support": `coditect-console admin|support` asks for that console once
+        # signed in (the admin and support screens read it); None opens Home.
+        self.start_target = start
         # Built in the start-up worker when not given: importing the API client, pydantic
         # and the schemas costs ~150 ms that the first frame does not need.
         self.session: AccountSession | None = session
@@ -102,13 +107,66 @@ class CoditectApp(App[None]):
         self._heartbeat_timer = None
         self._heartbeat_every: float | None = None
         self._notice: str | None = None  # for the next screen's notice line
+        self.hung_up = False  # the terminal went away (console/terminal.py, tui/hangup.py)
+
+    def get_driver_class(self):
+        driver_class = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver_class is LinuxDriver:  # EIO on the tty becomes a hang-up, not a panic
+            from console.terminal import HangupAwareDriver
+
+            return HangupAwareDriver
+        return driver_class
 
     # -- start-up ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         from screens.starting import StartingScreen
 
+        if not self.is_headless and hasattr(signal, "SIGHUP"):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
         self.push_screen(StartingScreen())
+
+    # -- the terminal went away ----------------------------------------------------------------
+
+    def hang_up(self) -> None:
+        """SIGHUP (an SSH connection dropped) or the tty failing: nobody is there any more.
+        Give this process's seat back (the sign-in stays, so the next start resumes and
+        takes the seat again) and exit within a few seconds, printing nothing."""
+        if self.hung_up:
+            return
+        self.hung_up = True
+        from tui import hangup
+
+        hangup.detach_from_terminal()
+        hangup.exit_anyway_after()
+        if self._heartbeat_timer is not None:
+            self._heartbeat_timer.stop()
+        self.run_worker(self._give_back_and_exit, group="hang-up", exclusive=True, exit_on_error=False)
+
+    async def _give_back_and_exit(self) -> None:
+        from tui import hangup
+
+        try:
+            await asyncio.wait_for(self._give_back_seat(), hangup.SEAT_RELEASE_TIMEOUT_S)
+        except BaseException as error:  # the server TTL reclaims the seat anyway
+            from tui.errors import log_unexpected
+
+            if not isinstance(error, (asyncio.TimeoutError, asyncio.CancelledError)):
+                log_unexpected("giving the seat back on hang-up", error)
+        self.exit(return_code=hangup.HANGUP_EXIT_STATUS)
+
+    async def _give_back_seat(self) -> None:
+        # A hang-up during start-up: let the start finish first, or the seat it is taking
+        # back (or restoring) would stay held until the server's TTL.
+        for worker in [w for w in self.workers if w.group == "start" and w.is_running]:
+            try:
+                await worker.wait()
+            except Exception:
+                pass
+        if self.session is not None:
+            await self.session.give_back_seat()
 
     def on_ready(self) -> None:
         if os.environ.get(EXIT_ON_READY):
@@ -243,6 +301,8 @@ class CoditectApp(App[None]):
         self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
+        if not self.is_headless and hasattr(signal, "SIGHUP"):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         if self.session is None:
             return
         try:

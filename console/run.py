@@ -24,10 +24,12 @@ def _log_to_file(config: AppConfig) -> None:
     root.setLevel(logging.WARNING)
 
 
-def run_app(args) -> int:
+def run_app(args, start: str | None = None) -> int:
+    """`start`: "admin" or "support" to open that console once signed in (None: Home)."""
     config = AppConfig.from_args(args)
     _log_to_file(config)
     from console.app import CoditectApp
 
-    CoditectApp(config).run()
-    return 0
+    app = CoditectApp(config, start=start)
+    app.run()
+    return app.return_code or 0

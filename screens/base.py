@@ -121,6 +121,8 @@ class BaseScreen(Screen):
             if error.retryable or error.code == "rate_limited":
                 self._set_retry(again)
         except Exception as error:  # never a traceback on screen
+            if getattr(self.app, "hung_up", False):
+                return  # the terminal is gone and the app is exiting: nothing to report
             log_unexpected(busy or group, error)
             self.status.show(UNEXPECTED, "error")
             self._set_retry(again)

@@ -2,7 +2,7 @@
 Docker workspace. Options this machine cannot run are disabled, with the reason; Docker
 is checked once per screen in a worker (its daemon must answer). Enter picks an option,
 ctrl+n stores it and goes on; escape leaves without storing anything. The installers
-come in a later release, so the step ends with a summary of what happens next."""
+open their own screens (macOS install, Docker workspace)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ CHECKING_DOCKER = "Checking whether Docker is running…"
 NEXT_STEPS = {
     "macos": "Next: the coditect command is downloaded, checked and put in ~/.local/bin, with "
              "your PATH extended only if needed.",
-    "docker": "The Docker workspace will be an Ubuntu container you reach over SSH, with its seat "
-              "taken and released per session. It arrives in the next release of this console.",
+    "docker": "Next: your SSH key is registered and an Ubuntu container is built and started; you reach "
+              "it over SSH, and each SSH session holds a seat for as long as it lives.",
     "later": "Nothing is installed now: your account and license are ready.",
 }
 
@@ -125,5 +125,10 @@ class InstallChoiceScreen(BaseScreen):
             from screens.install_macos import InstallMacosScreen
 
             self.app.push_screen(InstallMacosScreen())
+            return
+        if self.chosen == "docker":
+            from screens.deploy_workspace import DeployWorkspaceScreen
+
+            self.app.push_screen(DeployWorkspaceScreen())
             return
         self.app.advance(state)

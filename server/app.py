@@ -11,6 +11,7 @@ from server.config import Settings
 from server.errors import install_error_handlers
 from server.routes import admin, auth, licenses, meta, pages, support, usage
 from server.routes import releases
+from server.routes import workspace
 from server.runtime import Runtime
 from server.sweeper import sweep_forever
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router, prefix=f"{API_PREFIX}/admin", tags=["admin"])
     app.include_router(support.router, prefix=f"{API_PREFIX}/support", tags=["support"])
     app.include_router(releases.router, prefix=f"{API_PREFIX}/releases", tags=["releases"])
+    app.include_router(workspace.router, prefix=f"{API_PREFIX}/workspace", tags=["workspace"])
     return app
 
 

@@ -93,5 +93,12 @@ class Settings:
             values["forwarded_allow_ips"] = env["CODITECT_FORWARDED_ALLOW_IPS"].strip()
         if env.get("CODITECT_PUBLIC_URL"):
             values["public_url"] = env["CODITECT_PUBLIC_URL"]
+        # Seat and token timing: tests and demos shorten it (the workspace gate heartbeats at
+        # this interval and refreshes its access token before it expires).
+        for name, key in (("CODITECT_SEAT_HEARTBEAT_INTERVAL_S", "seat_heartbeat_interval_s"),
+                          ("CODITECT_SEAT_TTL_S", "seat_ttl_s"),
+                          ("CODITECT_ACCESS_TOKEN_TTL_S", "access_token_ttl_s")):
+            if env.get(name):
+                values[key] = int(env[name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -113,6 +113,9 @@ class ApiClient:
                                        headers={"accept": "application/json"})
         self.tokens: Tokens | None = None
         self.on_tokens: Callable[[Tokens | None], Any] | None = None
+        # Reads the saved refresh token (sync or async): another process signed in with the
+        # same saved sign-in (a scripting command) may have rotated it since we read it.
+        self.saved_refresh_token: Callable[[], Any] | None = None
         self._refresh_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
@@ -126,12 +129,12 @@ class ApiClient:
     # -- plumbing ---------------------------------------------------------------------
 
     async def _send(self, method: str, path: str, *, json: Any = None, auth: bool = False,
-                    access_token: str | None = None) -> httpx.Response:
+                    access_token: str | None = None, params: dict | None = None) -> httpx.Response:
         headers = {}
         if auth:
             headers["authorization"] = f"Bearer {access_token}"
         try:
-            response = await self._http.request(method, path, json=json, headers=headers)
+            response = await self._http.request(method, path, json=json, headers=headers, params=params)
         except httpx.TimeoutException:
             raise ServerUnreachable("timeout", server_name=self.server_name) from None
         except (httpx.HTTPError, OSError):
@@ -140,14 +143,24 @@ class ApiClient:
             raise error_from_response(response)
         return response
 
+    async def call(self, method: str, path: str, model: type[BaseModel] | TypeAdapter | None = None, *,
+                   body: BaseModel | None = None, params: dict | None = None, send_nulls: bool = False):
+        """A signed-in request to `path` (under /api/v1) whose answer is validated against
+        `model`: for the clients of other API areas (tui/admin_client.py). Query `params`
+        whose value is None are left out; `send_nulls` sends the body's None fields as null
+        (where null means something, e.g. "remove the limit")."""
+        return await self._call(method, path, model, body=body, params=params, send_nulls=send_nulls)
+
     async def _call(self, method: str, path: str, model: type[BaseModel] | TypeAdapter | None = None, *,
-                    body: BaseModel | None = None, auth: bool = True):
-        payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+                    body: BaseModel | None = None, auth: bool = True, params: dict | None = None,
+                    send_nulls: bool = False):
+        payload = body.model_dump(mode="json", exclude_none=not send_nulls) if body is not None else None
         path = API_PREFIX + path if path.startswith("/") and not path.startswith("/.") else path
+        params = {k: _param(v) for k, v in (params or {}).items() if v is not None} or None
         if auth:
-            response = await self._authed(method, path, payload)
+            response = await self._authed(method, path, payload, params)
         else:
-            response = await self._send(method, path, json=payload)
+            response = await self._send(method, path, json=payload, params=params)
         if model is None:
             return None
         try:
@@ -156,17 +169,18 @@ class ApiClient:
         except (ValueError, ValidationError):
             raise ServerUnreachable("bad_answer", response.status_code) from None
 
-    async def _authed(self, method: str, path: str, payload: Any) -> httpx.Response:
+    async def _authed(self, method: str, path: str, payload: Any, params: dict | None = None) -> httpx.Response:
         if self.tokens is None:
             raise ApiError("unauthorized", 401)
         used = self.tokens.access_token
         try:
-            return await self._send(method, path, json=payload, auth=True, access_token=used)
+            return await self._send(method, path, json=payload, auth=True, access_token=used, params=params)
         except ApiError as error:
             if error.code != "token_expired":
                 raise
         await self._refresh_after_expiry(used)
-        return await self._send(method, path, json=payload, auth=True, access_token=self.tokens.access_token)
+        return await self._send(method, path, json=payload, auth=True, access_token=self.tokens.access_token,
+                                params=params)
 
     async def _refresh_after_expiry(self, expired_access_token: str) -> None:
         # Two calls may see the same expired token; only the first refreshes, or the
@@ -255,6 +269,7 @@ class ApiClient:
     async def refresh(self) -> Tokens:
         if self.tokens is None:
             raise ApiError("unauthorized", 401)
+        await self._adopt_saved_refresh_token()
         body = _request(schemas.RefreshRequest, refresh_token=self.tokens.refresh_token)
         try:
             answer = await self._call("POST", "/auth/refresh", schemas.TokenResponse, body=body, auth=False)
@@ -265,6 +280,16 @@ class ApiClient:
         tokens = _tokens(answer)
         await self._set_tokens(tokens)
         return tokens
+
+    async def _adopt_saved_refresh_token(self) -> None:
+        # Presenting a token that was rotated elsewhere would end the whole session.
+        if self.saved_refresh_token is None or self.tokens is None:
+            return
+        saved = self.saved_refresh_token()
+        if inspect.isawaitable(saved):
+            saved = await saved
+        if isinstance(saved, str) and saved and saved != self.tokens.refresh_token:
+            self.tokens.refresh_token = saved
 
     async def resume(self, refresh_token: str) -> Tokens:
         """Sign in again with a saved refresh token (it is rotated)."""
@@ -332,6 +357,25 @@ class ApiClient:
         body = _request(schemas.CommandUsageRequest, count=count)
         return await self._call("POST", "/usage/commands", schemas.CommandUsageResponse, body=body)
 
+    # -- Docker workspace ---------------------------------------------------------------
+
+    async def ssh_keys(self) -> list[schemas.SshKeyInfo]:
+        return await self._call("GET", "/workspace/ssh-keys", _SSH_KEY_LIST)
+
+    async def add_ssh_key(self, public_key: str, name: str = "") -> schemas.SshKeyInfo:
+        body = _request(schemas.SshKeyAddRequest, public_key=public_key, name=name[:200])
+        return await self._call("POST", "/workspace/ssh-keys", schemas.SshKeyInfo, body=body)
+
+    async def create_deployment_credential(self, name: str) -> schemas.DeploymentCredentialCreated:
+        body = _request(schemas.DeploymentCredentialRequest, name=name[:200])
+        return await self._call("POST", "/workspace/credentials", schemas.DeploymentCredentialCreated, body=body)
+
+    async def revoke_deployment_credential(self, credential_id: str) -> None:
+        await self._call("DELETE", f"/workspace/credentials/{_path_segment(credential_id)}", None)
+
+
+_SSH_KEY_LIST = TypeAdapter(list[schemas.SshKeyInfo])
+
 
 def _request(model: type[BaseModel], **values) -> BaseModel:
     """Build a request model; what the user typed wrong becomes per-field words, not a
@@ -345,6 +389,12 @@ def _request(model: type[BaseModel], **values) -> BaseModel:
             if name:
                 fields[name] = FIELD_WORDS[name]
         raise ApiError("validation_error", None, fields=fields) from None
+
+
+def _param(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _path_segment(value: str) -> str:

@@ -25,6 +25,11 @@ class KeyringUnavailable(Exception):
     """The keyring failed, hung, or is disabled."""
 
 
+def sign_in_scope(config: AppConfig) -> str:
+    """Which server a saved sign-in belongs to (embedded servers differ by data dir)."""
+    return config.server_scope
+
+
 def _entry(scope: str, account: str) -> str:
     return f"{scope}|{account.strip().lower()}"
 

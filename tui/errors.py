@@ -67,12 +67,22 @@ WORDS: dict[str, str] = {
     "unauthorized": "Sign in first.",
     "account_disabled": "This account is disabled. Ask your administrator.",
     "forbidden": "Your role does not allow this.",
+    "owner_required": "Only an owner of the organization can do this.",
+    "last_owner": "This is the organization's last owner: make someone else owner first.",
+    "invalid_cursor": "This page is not valid any more: start again from the first page.",
     "not_found": "The server does not know this.",
     "validation_error": "Some fields are not valid: see the messages under them.",
     "unreachable": "The server cannot be reached. Check your connection and try again.",
     "timeout": "The server did not answer in time. Try again.",
     "server_error": "The server had a problem. Try again in a moment.",
     "bad_answer": "The server sent an answer this console cannot read. Is the server address right?",
+    "ssh_key_invalid": "This is not an SSH public key. Use the one line of a .pub file, e.g. ssh-ed25519 AAAA...",
+    "ssh_key_limit": "You have registered the most SSH keys allowed. Delete one you no longer use.",
+    "ssh_key_not_found": "This SSH key is not registered any more.",
+    "credential_limit": "You have the most workspace credentials allowed. Remove a workspace you no longer use.",
+    "credential_not_found": "This workspace credential does not exist any more.",
+    "credential_invalid": "This workspace's credential was revoked. Deploy the workspace again.",
+    "key_not_registered": "This SSH key is not registered to your account. Register it, then connect again.",
 }
 
 FIELD_WORDS: dict[str, str] = {
@@ -86,6 +96,10 @@ FIELD_WORDS: dict[str, str] = {
     "license_key": "A license key looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
     "hardware_id": "This machine's identifier was refused.",
     "device_name": "This device name is too long.",
+    "public_key": "Paste the one line of your .pub file (ssh-ed25519 AAAA...).",
+    "daily_limit": "Enter a whole number of commands from 0 to 10000000 (or none to remove the limit).",
+    "role": "Choose owner, admin or member.",
+    "q": "Use at most 200 characters.",
 }
 
 

@@ -95,6 +95,12 @@ class Seat:
                 raise
             self.problem = f"Your seat could not be taken back: {error.message}"
 
+    async def give_back(self) -> None:
+        """Release the seat but remember it (preferences.seat_here stays), so that
+        take_back() gets it again at the next start: used when the terminal went away."""
+        if self.client is not None and self.status().has_seat:
+            await self.client.release()
+
     def _remember(self, license_key: str | None) -> None:
         owner = self._session.owner
         with preferences.edit(self._session.config) as prefs:

@@ -23,7 +23,7 @@ from server import schemas
 from tui import backend, preferences
 from tui.api import ApiClient, ApiError, Tokens
 from tui.config import AppConfig
-from tui.credentials import CredentialStore
+from tui.credentials import CredentialStore, sign_in_scope
 from tui.errors import SIGNED_OUT_CODES
 from tui.install_choice import save_choice, saved_choice
 from tui.license_client import LicenseClient
@@ -56,7 +56,7 @@ class AccountSession:
     @property
     def scope(self) -> str:
         """Which server a saved sign-in belongs to (embedded servers differ by data dir)."""
-        return self.config.server_scope
+        return sign_in_scope(self.config)
 
     @property
     def owner(self) -> str | None:
@@ -87,6 +87,7 @@ class AccountSession:
                 self.transport = await backend.make_transport(self.config)
                 self.api = ApiClient(self.config.base_url, self.transport, server_name=self._server_name())
                 self.api.on_tokens = self._tokens_changed
+                self.api.saved_refresh_token = self._saved_refresh_token
                 self.license = LicenseClient(self.api, self.config, clock=self._clock, credentials=self.credentials)
         if self.me is not None:
             return self.state()
@@ -152,6 +153,11 @@ class AccountSession:
         """Commands used today and the daily limit (nothing is counted)."""
         return await self.guard(self.api.usage_today())
 
+    async def give_back_seat(self) -> None:
+        """The terminal went away (tui.hangup): release this machine's seat now and keep
+        the sign-in; the next start takes the seat back by itself (Seat.take_back)."""
+        await self.seat.give_back()
+
     async def logout(self) -> AccountState:
         """Give back the seat, end the session on the server, forget the saved sign-in."""
         if self.license is not None:
@@ -198,6 +204,12 @@ class AccountSession:
             await asyncio.to_thread(self.credentials.set, self.scope, self._account, tokens.refresh_token)
             if tokens.device_token:  # a sign-in: this device's credential for the next one
                 await asyncio.to_thread(self.credentials.set_device, self.scope, self._account, tokens.device_token)
+
+    async def _saved_refresh_token(self) -> str | None:
+        """What is saved now (another process on this sign-in may have rotated it)."""
+        if not self._account:
+            return None
+        return await asyncio.to_thread(self.credentials.get, self.scope, self._account)
 
     async def _forget_sign_in(self) -> None:
         if self._account:

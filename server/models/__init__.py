@@ -17,9 +17,11 @@ from server.models.identity import (
 )
 from server.models.licensing import CommandUsage, License, Seat
 from server.models.releases import Release
+from server.models.workspace import ContainerSessionLink, DeploymentCredential, SshKey
 
 __all__ = [
-    "AuditEvent", "AuthFailure", "Base", "CommandUsage", "DeviceCredential", "EmailVerification", "Invitation",
+    "AuditEvent", "AuthFailure", "Base", "CommandUsage", "ContainerSessionLink", "DeploymentCredential",
+    "DeviceCredential", "EmailVerification", "Invitation",
     "License", "LoginSession", "MfaChallenge", "ROLES", "RecoveryCode", "RefreshToken", "Release", "Seat",
-    "Tenant", "UTCDateTime", "User", "new_id",
+    "SshKey", "Tenant", "UTCDateTime", "User", "new_id",
 ]

@@ -12,17 +12,21 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response
 
 from server.deps import DB, ClientAddr, Principal, RuntimeDep, require_role
 from server.schemas.admin import (
-    ADMIN_PAGE_DEFAULT, ADMIN_PAGE_MAX, AdminSeat, AdminSeatList, AdminSession, AdminSessionPage, AdminUser,
-    AdminUserPage, AuditEventOut, AuditPage, DefaultQuota, InvitationRequest, InvitationResponse, QuotaList,
-    QuotaUpdate, RevokedCount, UserPatch,
+    ADMIN_PAGE_DEFAULT, ADMIN_PAGE_MAX, AdminOverview, AdminSeat, AdminSeatList, AdminSession, AdminSessionPage, AdminUser,
+    AdminUserPage, AuditEventOut, AuditPage, DefaultQuota, InvitationPage, InvitationRequest, InvitationResponse,
+    PendingInvitation, QuotaList, QuotaUpdate, RevokedCount, UserPatch,
 )
-from server.services import admin_audit, admin_quotas, admin_seats, admin_sessions, admin_users
+from server.services import (
+    admin_audit, admin_invitations, admin_overview, admin_quotas, admin_seats, admin_sessions, admin_users,
+)
 from server.services.tenancy import TenantScope
 
 
-async def admin_scope(
-    principal: Annotated[Principal, Depends(require_role("owner", "admin"))], client_addr: ClientAddr,
-) -> TenantScope:
+_admin_principal = require_role("owner", "admin")
+AdminPrincipal = Annotated[Principal, Depends(_admin_principal)]
+
+
+async def admin_scope(principal: AdminPrincipal, client_addr: ClientAddr) -> TenantScope:
     return TenantScope(tenant_id=principal.tenant_id, actor=principal.user, client_addr=client_addr)
 
 
@@ -53,7 +57,7 @@ async def release_seat(seat_id: str, scope: AdminScope, db: DB, runtime: Runtime
 
 @router.get("/sessions", response_model=AdminSessionPage)
 async def list_sessions(
-    scope: AdminScope, db: DB, runtime: RuntimeDep,
+    scope: AdminScope, principal: AdminPrincipal, db: DB, runtime: RuntimeDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
     user_id: Annotated[str | None, Query(max_length=64)] = None,
     active: bool | None = None, cursor: Cursor = None, limit: Limit = ADMIN_PAGE_DEFAULT,
@@ -66,7 +70,8 @@ async def list_sessions(
         AdminSession(id=s.id, user_id=s.user_id, user_email=email, device_name=s.device_name,
                      client_addr=s.client_addr, created_at=s.created_at, last_seen_at=s.last_seen_at,
                      expires_at=s.expires_at, amr=s.amr.split(), revoked_at=s.revoked_at,
-                     revoked_reason=s.revoked_reason, active=s.revoked_at is None and s.expires_at > now)
+                     revoked_reason=s.revoked_reason, active=s.revoked_at is None and s.expires_at > now,
+                     current=s.id == principal.session.id)
         for s, email in rows
     ])
 
@@ -109,6 +114,30 @@ async def invite(body: InvitationRequest, scope: AdminScope, db: DB, runtime: Ru
     return InvitationResponse(id=inv.id, email=inv.email, role=inv.role, expires_at=inv.expires_at)
 
 
+@router.get("/invitations", response_model=InvitationPage)
+async def list_invitations(scope: AdminScope, db: DB, runtime: RuntimeDep, cursor: Cursor = None,
+                           limit: Limit = ADMIN_PAGE_DEFAULT) -> InvitationPage:
+    rows, next_cursor = await admin_invitations.list_invitations(db, runtime.clock, scope, cursor=cursor, limit=limit)
+    return InvitationPage(next_cursor=next_cursor, invitations=[
+        PendingInvitation(id=inv.id, email=inv.email, role=inv.role, invited_by_email=inviter,
+                          created_at=inv.created_at, expires_at=inv.expires_at)
+        for inv, inviter in rows
+    ])
+
+
+@router.delete("/invitations/{invitation_id}", status_code=204)
+async def revoke_invitation(invitation_id: str, scope: AdminScope, db: DB, runtime: RuntimeDep) -> Response:
+    await admin_invitations.revoke_invitation(db, runtime.clock, scope, invitation_id)
+    return Response(status_code=204)
+
+
+@router.get("/overview", response_model=AdminOverview)
+async def overview(scope: AdminScope, db: DB, runtime: RuntimeDep) -> AdminOverview:
+    found = await admin_overview.overview(db, runtime.clock, scope, ttl_s=runtime.settings.seat_ttl_s)
+    found["recent_audit"] = [AuditEventOut.model_validate(e, from_attributes=True) for e in found["recent_audit"]]
+    return AdminOverview.model_validate(found)
+
+
 @router.get("/quotas", response_model=QuotaList)
 async def list_quotas(scope: AdminScope, db: DB, runtime: RuntimeDep, cursor: Cursor = None,
                       limit: Limit = ADMIN_PAGE_MAX) -> QuotaList:
@@ -132,8 +161,10 @@ async def set_user_quota(user_id: str, body: QuotaUpdate, scope: AdminScope, db:
 async def audit_trail(
     scope: AdminScope, db: DB, cursor: Cursor = None, limit: Limit = ADMIN_PAGE_DEFAULT,
     action: Annotated[str | None, Query(max_length=64)] = None,
+    user_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> AuditPage:
-    events, next_cursor = await admin_audit.audit_page(db, scope, action=action, cursor=cursor, limit=limit)
+    events, next_cursor = await admin_audit.audit_page(db, scope, action=action, user_id=user_id, cursor=cursor,
+                                                       limit=limit)
     return AuditPage(next_cursor=next_cursor, events=[AuditEventOut.model_validate(e, from_attributes=True) for e in events])
 
 

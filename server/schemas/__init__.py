@@ -10,3 +10,4 @@ from server.schemas.identity import *  # noqa: F401,F403
 from server.schemas.licensing import *  # noqa: F401,F403
 from server.schemas.admin import *  # noqa: F401,F403
 from server.schemas.releases import *  # noqa: F401,F403
+from server.schemas.workspace import *  # noqa: F401,F403

@@ -16,7 +16,9 @@ from server.schemas.identity import Email
 __all__ = [
     "TenantRole", "AdminSeat", "AdminSeatList", "AdminSession", "AdminSessionPage", "RevokedCount",
     "UserSummary", "AdminUser", "AdminUserPage", "UserPatch", "InvitationRequest", "InvitationResponse",
+    "PendingInvitation", "InvitationPage",
     "QuotaRow", "QuotaList", "QuotaUpdate", "DefaultQuota", "AuditEventOut", "AuditPage",
+    "OverviewLicense", "AdminOverview",
     "SupportTenantSummary", "SupportTenantPage", "SupportLicense", "SupportUser", "SupportTenantDetail",
     "ADMIN_PAGE_DEFAULT", "ADMIN_PAGE_MAX",
 ]
@@ -59,6 +61,7 @@ class AdminSession(BaseModel):
     revoked_at: datetime | None
     revoked_reason: str | None
     active: bool
+    current: bool = False  # the session the admin is asking with (revoking it signs them out)
 
 
 class AdminSessionPage(BaseModel):
@@ -112,6 +115,22 @@ class InvitationResponse(BaseModel):
     expires_at: datetime
 
 
+class PendingInvitation(BaseModel):
+    """An invitation not yet accepted, not expired, whose inviter may still invite."""
+
+    id: str
+    email: str
+    role: str
+    invited_by_email: str | None
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationPage(BaseModel):
+    invitations: list[PendingInvitation]
+    next_cursor: str | None
+
+
 class QuotaRow(BaseModel):
     user_id: str
     email: str
@@ -152,6 +171,34 @@ class AuditEventOut(BaseModel):
 class AuditPage(BaseModel):
     events: list[AuditEventOut]
     next_cursor: str | None
+
+
+class OverviewLicense(BaseModel):
+    key: str
+    tier: str
+    seats_used: int  # live seats (a heartbeat within the seat TTL)
+    seats_total: int
+    expires_at: datetime | None
+
+
+class AdminOverview(BaseModel):
+    """The admin console's first screen, in one request."""
+
+    tenant_id: str
+    organization: str
+    tier: str | None  # the primary license's tier
+    licenses: list[OverviewLicense]
+    seats_used: int
+    seats_total: int
+    sessions_live: int
+    users: int
+    users_disabled: int
+    invitations_pending: int
+    commands_today: int  # the whole organization, this UTC day
+    daily_limit: int  # per user, unless a user has an override: the default override or the tier's
+    users_at_limit: int  # users who have used today's quota
+    resets_at: datetime
+    recent_audit: list[AuditEventOut]
 
 
 class SupportTenantSummary(BaseModel):

@@ -17,6 +17,7 @@ from server.errors import ApiError
 from server.models import Invitation, Tenant, User
 from server.security import token_hash
 from server.services import audit, throttle
+from server.services.admin_invitations import inviter_still_entitled
 from server.services.auth import create_account, email_taken
 
 
@@ -34,15 +35,16 @@ async def _valid_invitation(db: AsyncSession, runtime, token: str, client_addr: 
     held = await throttle.reserve(db, clock, throttle.address(client_addr))
     found = (
         await db.execute(
-            select(Invitation, Tenant).join(Tenant, Tenant.id == Invitation.tenant_id)
+            select(Invitation, Tenant, inviter_still_entitled()).join(Tenant, Tenant.id == Invitation.tenant_id)
             .where(Invitation.token_hash == token_hash(token))
         )
     ).first()
-    if found is not None and found[0].accepted_at is None and found[0].expires_at > clock.now():
+    if found is not None and found[0].accepted_at is None and found[0].expires_at > clock.now() and found[2]:
         await throttle.release(db, held)
-        return found
+        return found[0], found[1]
     invitation = found[0] if found else None
-    reason = "unknown" if invitation is None else "used" if invitation.accepted_at else "expired"
+    reason = ("unknown" if invitation is None else "used" if invitation.accepted_at
+              else "expired" if invitation.expires_at <= clock.now() else "inviter_not_entitled")
     await audit.record(db, clock, "invitation.rejected", tenant_id=invitation.tenant_id if invitation else None,
                        client_addr=client_addr, target=f"invitation:{invitation.id}" if invitation else None,
                        detail={"reason": reason})
@@ -71,11 +73,12 @@ async def accept(db: AsyncSession, runtime, *, token: str, full_name: str, passw
     now = runtime.clock.now()
     taken = await db.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None), Invitation.expires_at > now)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None), Invitation.expires_at > now,
+               inviter_still_entitled())
         .values(accepted_at=now)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:  # used, replaced or expired while the password was hashed
+    if taken.rowcount != 1:  # used, replaced, expired or its inviter demoted while the password was hashed
         raise _invitation_invalid()  # rolls the new user back
     await audit.record(db, runtime.clock, "invitation.accepted", tenant_id=tenant.id, actor=user,
                        client_addr=client_addr, target=f"user:{user.id}",

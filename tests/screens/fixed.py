@@ -64,3 +64,21 @@ If you did not create a CODITECT account, ignore this mail.
 def write_fixed_mail(outbox_dir) -> None:
     """Newest file in the outbox (names order by time)."""
     (outbox_dir / "9999999999999999999-000000.eml").write_text(MAIL)
+
+
+def _compose_log():
+    from tui.workspace.compose import ProgressTracker
+
+    tracker = ProgressTracker()
+    lines = [
+        '{"id":"Image coditect-workspace:local","status":"Done","text":"Built"}',
+        '{"id":"Volume coditect-workspace_state","status":"Done","text":"Created"}',
+        '{"id":"Volume coditect-workspace_home","status":"Done","text":"Created"}',
+        '{"id":"Container coditect-workspace-workspace-1","status":"Working","text":"Starting"}',
+        '{"id":"Container coditect-workspace-workspace-1","status":"Done","text":"Healthy"}',
+    ]
+    return [tracker.feed(line) for line in lines]
+
+
+# What `docker compose --progress json up -d --wait` printed in a real run, as events.
+COMPOSE_LOG = _compose_log()

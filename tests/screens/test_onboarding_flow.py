@@ -43,4 +43,6 @@ async def test_register_verify_enroll_license_install(config, make_app, clock, h
         await press(pilot, "enter")  # picked, not stored yet
         assert app.screen.chosen == "docker" and app.session.state().install_choice is None
         await press(pilot, "ctrl+n")
-        assert screen_name(app) == "HomeScreen" and app.session.state().install_choice == "docker"
+        assert screen_name(app) == "DeployWorkspaceScreen" and app.session.state().install_choice == "docker"
+        await press(pilot, "escape")  # deploy later, from home (key i)
+        assert screen_name(app) == "HomeScreen"

@@ -69,6 +69,8 @@ async def test_resume_at_every_step(config, make_app, clock):
         await settle(pilot)
         await press(pilot, "enter")
         await press(pilot, "ctrl+n")
+        assert screen_name(app) == "DeployWorkspaceScreen"  # Docker workspace: deploy now or later
+        await press(pilot, "escape")
         assert screen_name(app) == "HomeScreen"
     assert await restart(make_app, config) == "HomeScreen"
 

@@ -279,3 +279,40 @@ def test_install_macos_done(snap):
 
 def test_install_macos_no_release(snap):
     assert snap("install", _mac_install("mac-home", False))
+
+
+def _workspace_machine(docker_daemon, monkeypatch):
+    """Docker answers (x86_64, Compose v2 plugin); the workspace port is a fixed free one."""
+    docker_daemon.write_text('#!/bin/sh\ncase "$1" in info) echo x86_64;; compose) echo "Docker Compose version v5";; '
+                             "esac\nexit 0\n")
+    monkeypatch.setenv("CODITECT_WORKSPACE_PORT", "42222")
+
+
+async def _open_workspace(pilot):
+    await press(pilot, "i")
+    await press(pilot, "enter")
+    await press(pilot, "ctrl+n")
+    while any(w.is_running for w in pilot.app.screen.workers):
+        await pilot.pause(0.1)
+    await settle(pilot)
+
+
+def test_deploy_workspace_checks(snap, docker_daemon, monkeypatch):
+    _workspace_machine(docker_daemon, monkeypatch)
+    assert snap("home", _open_workspace)
+
+
+def test_deploy_workspace_running(snap, docker_daemon, monkeypatch):
+    from tui.workspace.flow import Outcome
+
+    _workspace_machine(docker_daemon, monkeypatch)
+
+    async def then(pilot):
+        await _open_workspace(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#deploy-log").display = True
+        for line in fixed.COMPOSE_LOG:
+            screen._event(line)
+        screen.show_outcome(Outcome(True, ssh_line="ssh -p 42222 coditect@127.0.0.1"))
+
+    assert snap("home", then)

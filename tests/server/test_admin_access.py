@@ -23,9 +23,13 @@ ROUTES = [
     ("GET", "/admin/quotas", None),
     ("PUT", "/admin/quotas/default", {"daily_limit": 1}),
     ("PUT", "/admin/quotas/{user_id}", {"daily_limit": 1}),
+    ("GET", "/admin/invitations", None),
+    ("DELETE", "/admin/invitations/{invitation_id}", None),
     ("GET", "/admin/audit", None),
+    ("GET", "/admin/overview", None),
 ]
-ID_ROUTES = [r for r in ROUTES if "{" in r[1]] + [("GET", "/admin/sessions?user_id={user_id}", None)]
+ID_ROUTES = [r for r in ROUTES if "{" in r[1]] + [("GET", "/admin/sessions?user_id={user_id}", None),
+                                                  ("GET", "/admin/audit?user_id={user_id}", None)]
 
 
 def test_every_admin_route_is_in_the_matrix(app):
@@ -41,12 +45,16 @@ def test_every_admin_route_is_in_the_matrix(app):
 async def orgs(app, client):
     a, b = await make_org(app, "alpha"), await make_org(app, "beta")
     b.seat_id = await acquire(client, b.member, "hw-beta-1")
+    r = await client.post(f"{API}/admin/invitations", headers=b.admin["headers"],
+                          json={"email": "hire@beta.example", "role": "member"})
+    assert r.status_code == 201, r.text
+    b.invitation_id = r.json()["id"]
     return a, b
 
 
 async def call(client, method, template, body, headers, org):
     path = API + template.format(seat_id=getattr(org, "seat_id", "0" * 32), session_id=org.member["session_id"],
-                                 user_id=org.member["user_id"])
+                                 user_id=org.member["user_id"], invitation_id=getattr(org, "invitation_id", "0" * 32))
     return await client.request(method, path, headers=headers, json=body)
 
 
@@ -94,6 +102,8 @@ async def test_other_tenants_ids_are_not_found(client, orgs, role, method, templ
     assert {u["email"]: u["disabled"] for u in r.json()["users"]}["dev@beta.example"] is False
     r = await client.put(f"{API}/licenses/heartbeat", headers=b.member["headers"], json={"seat_id": b.seat_id})
     assert r.status_code == 200
+    r = await client.get(f"{API}/admin/invitations", headers=b.owner["headers"])
+    assert [i["id"] for i in r.json()["invitations"]] == [b.invitation_id]
 
 
 async def test_lists_show_only_the_callers_tenant(client, orgs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -46,17 +47,34 @@ def test_unsupported_database_url_is_a_clear_error():
         normalize_database_url("mysql://x")
 
 
-@pytest.mark.parametrize("flag", ["--help", "--version"])
+@pytest.mark.parametrize("flag", ["--help", "--version", "admin --help", "admin sessions list --help",
+                                  "support tenants search --help"])
 def test_help_and_version_import_neither_textual_nor_fastapi(flag):
     code = (
         "import sys\n"
         "from console.cli import main\n"
-        f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass\n"
+        f"try:\n    main({flag.split()!r})\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('textual', 'fastapi', 'sqlalchemy', 'httpx') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out
+
+
+def test_an_admin_command_without_a_sign_in_imports_neither_textual_nor_fastapi(tmp_path):
+    """The scripting commands (tui/admin_commands.py) need httpx, never Textual or FastAPI;
+    a remote server is asked (tests/tui/test_admin_commands.py runs one for real)."""
+    code = (
+        "import sys\n"
+        "from console.cli import main\n"
+        "status = main(['--api-url', 'http://127.0.0.1:9', '--no-keyring', 'admin', 'users', 'list'])\n"
+        "heavy = [m for m in ('textual', 'fastapi', 'sqlalchemy') if m in sys.modules]\n"
+        "print('HEAVY', heavy, status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "CODITECT_CONFIG_DIR": str(tmp_path)})
+    assert "HEAVY [] 1" in done.stdout
+    assert done.stderr.startswith("coditect-console: Not signed in to 127.0.0.1:9")
 
 
 async def test_schema_creation_is_idempotent_and_adds_missing_indexes(settings):

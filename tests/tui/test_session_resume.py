@@ -154,3 +154,33 @@ async def test_a_free_key_can_be_reacquired_after_the_seat_is_lost(session, tui_
     assert next_step(session.state()) is Step.LICENSE
     again = await session.seat.acquire(key)
     assert again.state == "online"
+
+
+async def test_a_hang_up_gives_the_seat_back_and_the_next_start_takes_it_again(session, tui_config, clock, restart):
+    await onboard(session, tui_config, clock)
+    status = await session.seat.acquire()
+    assert status.has_seat
+    first_seat = status.seat_id
+    await session.give_back_seat()  # the terminal went away (console/app.py hang_up)
+    assert not session.license.status().has_seat
+    assert session.credentials.get(session.scope, session.me.email)  # the sign-in stays
+    licenses = await session.licenses()
+    assert all(lic.seats_used == 0 for lic in licenses.licenses)  # given back on the server
+    again = await restart()
+    assert again.state().signed_in and again.license.status().has_seat
+    assert again.license.status().seat_id != first_seat and again.seat.problem is None
+    # Only once: a later start resumes the seat it holds, it does not take another.
+    third = await restart()
+    assert third.license.status().seat_id == again.license.status().seat_id
+
+
+async def test_a_sign_in_rotated_by_another_process_is_adopted_not_replayed(session, tui_config, clock, restart):
+    """A scripting command (`coditect-console admin ...`) resumes the same saved sign-in and
+    rotates its refresh token while the app is open; the app's next refresh must use the
+    saved token, since replaying the old one would end the session for both."""
+    await onboard(session, tui_config, clock)
+    other = await restart()  # another process on the same saved sign-in: rotates it
+    assert other.state().signed_in
+    clock.advance(3601)  # the app's access token expires: its next call refreshes
+    assert (await session.refresh_account()).signed_in
+    assert (await other.refresh_account()).signed_in  # nobody was signed out

@@ -1,0 +1,97 @@
+"""Fixtures of the engine tests: a real Docker engine, the base image, an API server with
+short seat timing, and a signed-in user with a registered key.
+
+No engine: skipped locally with the reason, failed under CI (CI=true), like PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.workspace.engine import EngineUnavailable, ensure_base_image, start_dockerd, stop_dockerd
+
+HEARTBEAT_S = 2
+SEAT_TTL_S = 8
+# Short enough that a session outlives its first access token: the gate must refresh it.
+ACCESS_TOKEN_TTL_S = 8
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"Docker engine tests cannot run: {reason}")
+    pytest.skip(f"Docker engine tests need a Docker engine: {reason}")
+
+
+@pytest.fixture(scope="session")
+def docker_engine(tmp_path_factory):
+    try:
+        proc = start_dockerd(tmp_path_factory.mktemp("dockerd"))
+    except EngineUnavailable as exc:
+        _unavailable(str(exc))
+    yield
+    stop_dockerd(proc)
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_engine):
+    try:
+        return ensure_base_image()
+    except (EngineUnavailable, subprocess.CalledProcessError) as exc:
+        _unavailable(f"no base image: {exc}")
+
+
+class ApiServer:
+    """`coditect-console server` (uvicorn, SQLite) on 127.0.0.1 with seat timing from env."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = f"sqlite+aiosqlite:///{data_dir / 'api.db'}"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._log = open(data_dir / "server.log", "wb")
+        env = dict(os.environ, CODITECT_SEAT_HEARTBEAT_INTERVAL_S=str(HEARTBEAT_S), CODITECT_SEAT_TTL_S=str(SEAT_TTL_S),
+                   CODITECT_ACCESS_TOKEN_TTL_S=str(ACCESS_TOKEN_TTL_S))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "console.cli", "server", "--port", str(self.port), "--database-url", self.database_url,
+             "--data-dir", str(data_dir)], stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError((data_dir / "server.log").read_text())
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self._log.close()
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory):
+    server = ApiServer(tmp_path_factory.mktemp("api"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _venv_tools_on_path():
+    """The test extra installs Compose v2, hadolint and shellcheck into this Python's bin
+    directory; put it on PATH as an activated venv would (the console looks them up there)."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    yield
