@@ -48,7 +48,8 @@ async def create_account(client: httpx.AsyncClient, outbox: Path) -> str:
                                                    "full_name": "Bench Mark", "organization": "Benchmarks"})
     r.raise_for_status()
     code = await asyncio.to_thread(verification_code, outbox, address)
-    (await client.post(f"{API}/verify-email", json={"email": address, "code": code})).raise_for_status()
+    (await client.post(f"{API}/verify-email", json={"email": address, "code": code,
+                                                    "registration": r.json()["registration"]})).raise_for_status()
     return address
 
 

@@ -33,6 +33,8 @@ class HomeScreen(BaseScreen):
         Action("k", "activate_key", "Key", "Activate a license key",
                "Enter a key you received; this machine's seat moves to it"),
         Action("i", "install_choice", "Install", "Change the install choice", "macOS native or Docker workspace"),
+        Action("p", "change_password", "Password", "Change password",
+               "Current password, then the new one; other devices are signed out"),
         Action("l", "app.logout", "Sign out"),
         Action("r", "reload", "Refresh", "Refresh", "Load your account, seat and sessions again", show=False),
     ]
@@ -133,6 +135,16 @@ class HomeScreen(BaseScreen):
                           lambda _: self.app.advance())
 
         self.app.push_screen(RegenerateCodesScreen(), entered)
+
+    def action_change_password(self) -> None:
+        from screens.change_password import ChangePasswordScreen
+
+        def changed(words: str | None) -> None:
+            if words:
+                self.app.notify(words, timeout=8, markup=False)
+                self.action_reload()
+
+        self.app.push_screen(ChangePasswordScreen(), changed)
 
     def action_take_seat(self) -> None:
         def taken(status: LeaseStatus) -> None:

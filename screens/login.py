@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from rich.text import Text
+from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
@@ -20,6 +21,8 @@ class LoginScreen(BaseScreen):
     ACTIONS = [
         Action("escape", "app.back", "Back"),
         Action("ctrl+s", "submit", "Sign in", help="With the email and password entered"),
+        Action("ctrl+f", "forgot", "Forgot password", "Forgot your password?",
+               "Set a new password with a code mailed to you"),
     ]
     BINDINGS = bindings(ACTIONS)
 
@@ -34,7 +37,9 @@ class LoginScreen(BaseScreen):
         yield FormField("Email", Input(placeholder="you@example.com", validators=[EmailAddress()], compact=True,
                                        max_length=254), id="email")
         yield FormField("Password", Input(password=True, compact=True, max_length=1024), id="password")
-        yield Button("Sign in", id="sign-in", variant="primary", compact=True)
+        with Horizontal(classes="choices"):
+            yield Button("Sign in", id="sign-in", variant="primary", compact=True)
+            yield Button("Forgot your password? (ctrl+f)", id="forgot", compact=True)
 
     def on_mount(self) -> None:
         email = self.query_one("#email", FormField)
@@ -48,7 +53,15 @@ class LoginScreen(BaseScreen):
             email.input.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.submit()
+        if event.button.id == "forgot":
+            self.action_forgot()
+        else:
+            self.submit()
+
+    def action_forgot(self) -> None:
+        from screens.forgot_password import ForgotPasswordScreen
+
+        self.app.push_screen(ForgotPasswordScreen(self.query_one("#email", FormField).value.strip()))
 
     def action_submit(self) -> None:
         self.submit()

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from server.config import Settings
 from server.errors import install_error_handlers
-from server.routes import admin, auth, licenses, meta, pages, support, usage
+from server.guards import Guards
+from server.routes import admin, auth, licenses, meta, pages, password, support, usage
 from server.routes import releases
 from server.routes import workspace
 from server.runtime import Runtime
@@ -35,9 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="CODITECT Cloud API", version=_version(), lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(Guards, max_body=settings.max_body)
     app.include_router(meta.router)
     app.include_router(pages.router)
     app.include_router(auth.router, prefix=f"{API_PREFIX}/auth", tags=["auth"])
+    app.include_router(password.router, prefix=f"{API_PREFIX}/auth/password", tags=["auth"])
     app.include_router(licenses.router, prefix=f"{API_PREFIX}/licenses", tags=["licenses"])
     app.include_router(usage.router, prefix=f"{API_PREFIX}/usage", tags=["usage"])
     app.include_router(admin.router, prefix=f"{API_PREFIX}/admin", tags=["admin"])

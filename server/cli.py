@@ -25,6 +25,16 @@ def _common(parser: argparse.ArgumentParser, *, sub: bool = True) -> None:
                         help="keys, outbox and default database (env CODITECT_DATA_DIR)")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coditect-console server",
@@ -37,7 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     mail = parser.add_mutually_exclusive_group()
     mail.add_argument("--smtp-url", metavar="URL", help="send mail through smtp://host:port")
     mail.add_argument("--outbox", metavar="DIR", help="write mail as .eml files here (default: DATA_DIR/outbox)")
-    parser.add_argument("--public-url", metavar="URL", help="base URL used in e-mailed links")
+    parser.add_argument("--public-url", metavar="URL",
+                        help="base URL used in e-mailed links (default: http://HOST:PORT this server listens on)")
+    parser.add_argument("--max-body", type=_positive, metavar="BYTES", default=None,
+                        help="largest request body accepted; larger ones get 413 (default 65536)")
+    parser.add_argument("--db-connections", type=_positive, metavar="N", default=None,
+                        help="database connections for all workers together, shared out between them "
+                        "(default: 80 on PostgreSQL, under its default max_connections of 100)")
     parser.add_argument(
         "--forwarded-allow-ips", metavar="IPS",
         help="comma-separated addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto "
@@ -97,6 +113,9 @@ def settings_from_args(args):
         outbox_dir=Path(args.outbox) if getattr(args, "outbox", None) else None,
         public_url=getattr(args, "public_url", None),
         forwarded_allow_ips=getattr(args, "forwarded_allow_ips", None),
+        max_body=getattr(args, "max_body", None),
+        db_connections=getattr(args, "db_connections", None),
+        workers=getattr(args, "workers", None),
     )
 
 
@@ -144,6 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def serving_url(host: str, port: int) -> str:
+    """The URL of this server as others reach it, for e-mailed links without --public-url."""
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        host = socket.getfqdn()
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _serve(args, settings) -> int:
     import uvicorn
 
@@ -154,8 +182,11 @@ def _serve(args, settings) -> int:
         os.environ["CODITECT_SMTP_URL"] = settings.smtp_url
     elif settings.outbox_dir:
         os.environ["CODITECT_OUTBOX"] = str(settings.outbox_dir)
-    if args.public_url:
-        os.environ["CODITECT_PUBLIC_URL"] = args.public_url
+    os.environ["CODITECT_PUBLIC_URL"] = args.public_url or serving_url(args.host, args.port)
+    os.environ["CODITECT_WORKERS"] = str(args.workers)
+    os.environ["CODITECT_MAX_BODY"] = str(settings.max_body)
+    if settings.db_connections:
+        os.environ["CODITECT_DB_CONNECTIONS"] = str(settings.db_connections)
     print(f"CODITECT Cloud API on http://{args.host}:{args.port} "
           f"(database: {settings.database_url.split('://', 1)[0]}, workers: {args.workers})", flush=True)
     # The client address feeds the per-address limits and the audit trail: forwarded

@@ -54,7 +54,18 @@ class Settings:
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
     mail_from: str = "CODITECT <no-reply@coditect.local>"
-    public_url: str = "http://127.0.0.1:8765"  # used in verification links
+    # Base of e-mailed links: `--public-url`, else the address `server` listens on.
+    public_url: str = "http://127.0.0.1:8765"
+    # In-process server of the console: mail says to paste links into the console.
+    embedded: bool = False
+    # Largest request body accepted (bytes); more is answered 413 while it is read.
+    max_body: int = 64 * 1024
+    # Database connections for the whole server (all workers together); None = the
+    # default (see server/pool.py); each worker process gets its share.
+    db_connections: int | None = None
+    # Longest wait for a free connection before answering 503 (None: the pool's default).
+    db_pool_timeout_s: float | None = None
+    workers: int = 1
     # Reverse proxies trusted for X-Forwarded-For (comma-separated); "" = none.
     forwarded_allow_ips: str = ""
     clock: object = field(default_factory=SystemClock)
@@ -93,6 +104,9 @@ class Settings:
             values["forwarded_allow_ips"] = env["CODITECT_FORWARDED_ALLOW_IPS"].strip()
         if env.get("CODITECT_PUBLIC_URL"):
             values["public_url"] = env["CODITECT_PUBLIC_URL"]
+        for name in ("max_body", "db_connections", "workers"):
+            if env.get(f"CODITECT_{name.upper()}"):
+                values[name] = int(env[f"CODITECT_{name.upper()}"])
         # Seat and token timing: tests and demos shorten it (the workspace gate heartbeats at
         # this interval and refreshes its access token before it expires).
         for name, key in (("CODITECT_SEAT_HEARTBEAT_INTERVAL_S", "seat_heartbeat_interval_s"),

@@ -12,6 +12,8 @@ import os
 from server.config import Settings
 from server.db import create_schema, make_engine, make_sessionmaker
 from server.keys import CodeMac, SecretBox, SigningKey, retired_signing_keys
+from server.migrations import upgrade
+from server.pool import pool_options
 from server.services.mail import make_mailer
 
 
@@ -19,7 +21,7 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.clock = settings.clock
-        self.engine = make_engine(settings.database_url)
+        self.engine = make_engine(settings.database_url, **pool_options(settings))
         self.sessionmaker = make_sessionmaker(self.engine)
         self.mailer = make_mailer(settings)
         self.signing_key: SigningKey | None = None
@@ -41,6 +43,7 @@ class Runtime:
             self.secret_box = await asyncio.to_thread(SecretBox.load_or_create, self.settings.keys_dir)
             self.code_mac = await asyncio.to_thread(CodeMac.load_or_create, self.settings.keys_dir)
             await create_schema(self.engine)
+            await upgrade(self.engine)
             self._started = True
 
     async def close(self) -> None:

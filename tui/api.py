@@ -97,8 +97,11 @@ def error_from_response(response: httpx.Response) -> ApiError:
     message = None
     if code == "weak_password" and body.get("reason") in WEAK_PASSWORD:
         message = fields["password"] = WEAK_PASSWORD[body["reason"]]
-    return ApiError(code, response.status_code, message=message, retry_after=_retry_after(response, body),
-                    fields=fields)
+    error = ApiError(code, response.status_code, message=message, retry_after=_retry_after(response, body),
+                     fields=fields)
+    if code == "email_not_verified" and isinstance(body.get("registration"), str):
+        error.registration = body["registration"]  # the pending registration's handle, given back
+    return error
 
 
 class ApiClient:
@@ -205,16 +208,18 @@ class ApiClient:
                         organization=organization)
         return await self._call("POST", "/auth/register", schemas.RegisterResponse, body=body, auth=False)
 
-    async def verify_email(self, email: str, code: str) -> schemas.StatusResponse:
-        body = _request(schemas.VerifyEmailRequest, email=email, code=code)
+    async def verify_email(self, email: str, code: str, registration: str) -> schemas.StatusResponse:
+        body = _request(schemas.VerifyEmailRequest, email=email, code=code, registration=registration)
         return await self._call("POST", "/auth/verify-email", schemas.StatusResponse, body=body, auth=False)
 
-    async def verify_email_link(self, token: str) -> schemas.StatusResponse:
-        body = _request(schemas.VerifyEmailLinkRequest, token=token.strip())
+    async def verify_email_link(self, token: str, registration: str | None = None,
+                                password: str | None = None) -> schemas.StatusResponse:
+        body = _request(schemas.VerifyEmailLinkRequest, token=token.strip(), registration=registration,
+                        password=password)
         return await self._call("POST", "/auth/verify-email/link", schemas.StatusResponse, body=body, auth=False)
 
-    async def resend_verification(self, email: str) -> None:
-        body = _request(schemas.ResendVerificationRequest, email=email)
+    async def resend_verification(self, email: str, registration: str) -> None:
+        body = _request(schemas.ResendVerificationRequest, email=email, registration=registration)
         await self._call("POST", "/auth/verify-email/resend", None, body=body, auth=False)
 
     async def preview_invitation(self, token: str) -> schemas.InvitationPreview:
@@ -249,6 +254,29 @@ class ApiClient:
         tokens = _tokens(answer)
         await self._set_tokens(tokens)
         return tokens
+
+    async def forgot_password(self, email: str) -> None:
+        body = _request(schemas.ForgotPasswordRequest, email=email)
+        await self._call("POST", "/auth/password/forgot", None, body=body, auth=False)
+
+    async def reset_password(self, email: str, new_password: str, *, code: str | None = None,
+                             token: str | None = None, totp_code: str | None = None,
+                             recovery_code: str | None = None, device_name: str = "",
+                             hardware_id: str | None = None) -> Tokens:
+        """Signs in: the answer is a new session's tokens."""
+        body = _request(schemas.ResetPasswordRequest, email=email, new_password=new_password, code=code,
+                        token=token, totp_code=totp_code, recovery_code=recovery_code,
+                        device_name=device_name[:200], hardware_id=hardware_id)
+        answer = await self._call("POST", "/auth/password/reset", schemas.TokenResponse, body=body, auth=False)
+        tokens = _tokens(answer)
+        await self._set_tokens(tokens)
+        return tokens
+
+    async def change_password(self, current_password: str, new_password: str, *, totp_code: str | None = None,
+                              recovery_code: str | None = None) -> None:
+        body = _request(schemas.ChangePasswordRequest, current_password=current_password,
+                        new_password=new_password, totp_code=totp_code, recovery_code=recovery_code)
+        await self._call("POST", "/auth/password/change", schemas.StatusResponse, body=body)
 
     async def mfa_enroll(self, code: str | None = None, recovery_code: str | None = None) -> schemas.MfaEnrollResponse:
         """Start enrolment; re-enrolling needs the current code (or a recovery code)."""

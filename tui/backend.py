@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import httpx
 
-from tui.config import AppConfig, ensure_private_dir
+from tui.config import EMBEDDED_BASE_URL, AppConfig, ensure_private_dir
 
 # The address the embedded server sees for its (only) client: loopback.
 EMBEDDED_CLIENT = ("127.0.0.1", 0)
@@ -36,7 +36,9 @@ async def make_transport(config: AppConfig) -> httpx.AsyncBaseTransport | None:
     from server.config import Settings
 
     ensure_private_dir(config.data_dir)
-    settings = Settings(data_dir=config.data_dir, **config.server_overrides)
+    # Nothing listens on a port: mail says to paste links into the console.
+    overrides = {"embedded": True, "public_url": EMBEDDED_BASE_URL, **config.server_overrides}
+    settings = Settings(data_dir=config.data_dir, **overrides)
     app = create_app(settings)
     await app.state.runtime.start()
     return httpx.ASGITransport(app=app, client=EMBEDDED_CLIENT)

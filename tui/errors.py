@@ -61,6 +61,13 @@ WORDS: dict[str, str] = {
     "invitation_invalid": ("This invitation code is not valid: codes work once, for 7 days. If you already "
                            "accepted it, sign in; otherwise ask your administrator to invite you again."),
     "invalid_token": "This link is not valid any more: links work once, for 15 minutes. Ask for a new mail.",
+    "wrong_password": "The current password is not right.",
+    "registration_unknown": ("This console does not know that registration any more. Sign in with its "
+                             "email and password: a new code is sent."),
+    "registration_proof_required": ("This link is for a registration made elsewhere. Sign in with that "
+                                    "registration's email and password, then enter the code."),
+    "unstorable_text": "Some text holds characters that cannot be stored. Retype it.",
+    "body_too_large": "This is too much text to send. Shorten it.",
     "mfa_proof_required": "Confirm with a code from your current authenticator app first.",
     "no_pending_enrollment": "Start the authenticator set-up again.",
     "seat_not_found": "This machine holds no seat. Acquire one.",
@@ -92,6 +99,9 @@ FIELD_WORDS: dict[str, str] = {
     "organization": "Enter your organization's name: one line, without invisible or direction-changing characters.",
     "code": "Enter the 6 digits.",
     "recovery_code": "Enter a recovery code like xxxx-xxxx-xxxx.",
+    "totp_code": "Enter the 6 digits.",
+    "new_password": "Choose a new password.",
+    "current_password": "Enter your current password.",
     "token": "Paste the whole code or link token from the email.",
     "license_key": "A license key looks like CODITECT-PRO-XXXX-XXXX-XXXX-XXXX.",
     "hardware_id": "This machine's identifier was refused.",
@@ -128,6 +138,8 @@ def describe(code: str, *, retry_after: int | None = None) -> str:
 
 class ApiError(Exception):
     """A request that did not succeed, with words for the user."""
+
+    registration: str | None = None  # email_not_verified: the handle of the pending registration
 
     def __init__(self, code: str, status: int | None = None, *, message: str | None = None,
                  retry_after: int | None = None, fields: dict[str, str] | None = None) -> None:

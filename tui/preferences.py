@@ -5,7 +5,7 @@ no module spells a JSON key of its own. Per-account entries are keyed by the *ow
 "<server scope>|<user id>", per-server entries by the scope (tui.session.AccountSession.scope).
 
 What is here, and nothing else: which email last signed in to each server (to prefill the
-sign-in), the email waiting for its verification code, the recovery codes not yet confirmed
+sign-in), the email waiting for its verification code (and its registration handle), the recovery codes not yet confirmed
 as saved (user ids only), the license key whose seat this machine held per account (license
 keys live here: they are not secrets, a seat also needs a signed-in account on the tenant
 that activated the key), the install choice per account, the QR drawing mode, and which
@@ -29,6 +29,8 @@ QR_MODES = ("half", "full")
 class Preferences:
     last_account: dict[str, str] = field(default_factory=dict)  # scope -> email
     pending_verification: dict[str, str] = field(default_factory=dict)  # scope -> email
+    # scope -> the handle the server gave for that pending registration (verifying needs it)
+    pending_registration: dict[str, str] = field(default_factory=dict)
     # An email verified in an earlier run and not signed in since (True: verified by a link
     # pasted in a run that did not know the email).
     verified_waiting_login: str | bool | None = None
@@ -42,6 +44,7 @@ class Preferences:
 # The type each field must have in the file; anything else (hand-edited, older) is ignored.
 _KINDS = {
     "last_account": (dict, str), "pending_verification": (dict, str), "install_choices": (dict, str),
+    "pending_registration": (dict, str),
     "seat_here": (dict, (str, type(None))), "recovery_codes_unconfirmed": (list, str),
 }
 

@@ -70,6 +70,12 @@ class SignIn:
         return preferences.load(self.config).pending_verification.get(self._session.scope)
 
     @property
+    def pending_registration(self) -> str | None:
+        """The handle the server gave for the pending registration: verifying needs it. Kept
+        with the pending email (preferences), so it survives a restart."""
+        return preferences.load(self.config).pending_registration.get(self._session.scope)
+
+    @property
     def verified_email(self) -> str | bool | None:
         """The email verified in this or an earlier run, waiting for its first sign-in
         (True: verified by a pasted link in a run that did not know the address)."""
@@ -78,19 +84,21 @@ class SignIn:
     # -- register and verify ----------------------------------------------------------------
 
     async def register(self, email: str, password: str, full_name: str, organization: str) -> AccountState:
-        await self._session.api.register(email, password, full_name, organization)
+        answer = await self._session.api.register(email, password, full_name, organization)
         self._password = password
-        self._set_pending(normal_email(email))
+        self._set_pending(normal_email(email), answer.registration)
         return self._session.state()
 
     async def verify(self, typed: str) -> AccountState:
         """The 6-digit code (for the pending email) or the link pasted from the mail, as typed.
         Signs in at once when the password is still known from this run."""
-        email, api = self.pending_email, self._session.api
+        email, handle, api = self.pending_email, self.pending_registration, self._session.api
         if is_six_digits(typed) and email:
-            await api.verify_email(email, six_digits(typed))
+            if not handle:  # a pending registration saved by an older console
+                raise ApiError("registration_unknown")
+            await api.verify_email(email, six_digits(typed), handle)
         else:
-            await api.verify_email_link(code_or_token(typed))
+            await api.verify_email_link(code_or_token(typed), registration=handle)
         self._set_pending(None)
         with preferences.edit(self.config) as prefs:
             # A link may be verified without a known email (pasted in a later run): still "verified".
@@ -104,7 +112,9 @@ class SignIn:
         email = self.pending_email
         if not email:
             raise ApiError("validation_error", fields={"email": "Enter a valid email address."})
-        await self._session.api.resend_verification(email)
+        if not self.pending_registration:
+            raise ApiError("registration_unknown")
+        await self._session.api.resend_verification(email, self.pending_registration)
 
     # -- invitations ----------------------------------------------------------------------------
 
@@ -134,8 +144,10 @@ class SignIn:
             if error.code != "email_not_verified":
                 raise
             self._password = password
-            self._set_pending(email)
-            await session.api.resend_verification(email)
+            # The right password proves the registration: the refusal carries its handle.
+            self._set_pending(email, error.registration)
+            if error.registration:
+                await session.api.resend_verification(email, error.registration)
             return SignInResult(SignInOutcome.VERIFY_EMAIL, session.state(), error.message)
         self._password = None
         if answer.mfa_required:
@@ -173,9 +185,13 @@ class SignIn:
         self._mfa_token = None
         self._password = None
 
-    def _set_pending(self, email: str | None) -> None:
+    def _set_pending(self, email: str | None, registration: str | None = None) -> None:
+        scope = self._session.scope
         with preferences.edit(self.config) as prefs:
             if email:
-                prefs.pending_verification[self._session.scope] = email
+                prefs.pending_verification[scope] = email
+                if registration:
+                    prefs.pending_registration[scope] = registration
             else:
-                prefs.pending_verification.pop(self._session.scope, None)
+                prefs.pending_verification.pop(scope, None)
+                prefs.pending_registration.pop(scope, None)

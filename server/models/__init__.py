@@ -16,12 +16,12 @@ from server.models.identity import (
     User,
 )
 from server.models.licensing import CommandUsage, License, Seat
+from server.models.recovery import PasswordReset
 from server.models.releases import Release
 from server.models.workspace import ContainerSessionLink, DeploymentCredential, SshKey
 
 __all__ = [
     "AuditEvent", "AuthFailure", "Base", "CommandUsage", "ContainerSessionLink", "DeploymentCredential",
-    "DeviceCredential", "EmailVerification", "Invitation",
-    "License", "LoginSession", "MfaChallenge", "ROLES", "RecoveryCode", "RefreshToken", "Release", "Seat",
-    "SshKey", "Tenant", "UTCDateTime", "User", "new_id",
+    "DeviceCredential", "EmailVerification", "Invitation", "License", "LoginSession", "MfaChallenge", "PasswordReset",
+    "ROLES", "RecoveryCode", "RefreshToken", "Release", "Seat", "SshKey", "Tenant", "UTCDateTime", "User", "new_id",
 ]

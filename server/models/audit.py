@@ -20,6 +20,7 @@ class AuditEvent(Base):
     actor_user_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     actor_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     action: Mapped[str] = mapped_column(String(64), index=True)  # e.g. "auth.login_failed"
-    target: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # "email:<address>": an address may be 254 characters (RFC 5321), stored up to 320.
+    target: Mapped[str | None] = mapped_column(String(400), nullable=True)
     client_addr: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, UTCDateTime, new_id
@@ -30,10 +30,20 @@ class Tenant(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (
+        # One verified account per address; pending registrations of it may coexist (the
+        # first verified wins, services/registrations.py removes the others).
+        Index("uq_users_email_verified", "email", unique=True,
+              sqlite_where=text("email_verified_at IS NOT NULL"),
+              postgresql_where=text("email_verified_at IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)  # normalised, lower-case
+    email: Mapped[str] = mapped_column(String(320), index=True)  # normalised, lower-case
+    # SHA-256 of the handle `register` returned to the client that registered: verifying
+    # this registration needs it (or its password), so nobody else's code or link can.
+    registration_handle_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))  # one of ROLES

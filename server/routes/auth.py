@@ -29,29 +29,31 @@ def _tokens(issued) -> TokenResponse:
 @router.post("/register", status_code=201, response_model=RegisterResponse)
 async def register(body: RegisterRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr,
                    background: BackgroundTasks) -> RegisterResponse:
-    user, mail = await auth.register(db, runtime, email=body.email, password=body.password,
-                                     full_name=body.full_name, organization=body.organization, client_addr=addr)
+    user, handle, mail = await auth.register(db, runtime, email=body.email, password=body.password,
+                                             full_name=body.full_name, organization=body.organization,
+                                             client_addr=addr)
     background.add_task(mail.send, runtime.mailer)  # runs after the commit
-    return RegisterResponse(user_id=user.id, tenant_id=user.tenant_id)
+    return RegisterResponse(user_id=user.id, tenant_id=user.tenant_id, registration=handle)
 
 
 @router.post("/verify-email", response_model=StatusResponse)
 async def verify_email(body: VerifyEmailRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> StatusResponse:
-    await email_verification.verify_code(db, runtime, body.email, body.code, addr)
+    await email_verification.verify_code(db, runtime, body.email, body.code, body.registration, addr)
     return StatusResponse(status="verified")
 
 
 @router.post("/verify-email/link", response_model=StatusResponse)
 async def verify_email_link(body: VerifyEmailLinkRequest, db: DB, runtime: RuntimeDep,
                             addr: ClientAddr) -> StatusResponse:
-    await email_verification.verify_link(db, runtime, body.token, addr)
+    await email_verification.verify_link(db, runtime, body.token, addr, handle=body.registration,
+                                         password=body.password)
     return StatusResponse(status="verified")
 
 
 @router.post("/verify-email/resend", status_code=202, response_model=StatusResponse)
 async def resend_verification(body: ResendVerificationRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr,
                               background: BackgroundTasks) -> StatusResponse:
-    mail = await email_verification.resend(db, runtime, body.email, addr)
+    mail = await email_verification.resend(db, runtime, body.email, body.registration, addr)
     if mail is not None:
         background.add_task(mail.send, runtime.mailer)
     return StatusResponse(status="accepted")

@@ -1,6 +1,7 @@
 """The one page a browser sees: the e-mailed verification link.
 
-GET only shows a button; the POST it submits verifies. Mail scanners and link previews
+GET only shows a form asking for the registration's password (a link verifies its own
+registration only, for whoever knows that password); the POST it submits verifies. Mail scanners and link previews
 open links on their own, and they must not use up the single-use token.
 """
 
@@ -46,7 +47,10 @@ async def verify_form(token: str = "") -> HTMLResponse:
         "Confirm your e-mail address",
         '<form method="post" action="verify">'
         f'<input type="hidden" name="token" value="{escape(token, quote=True)}">'
-        "<p>Press the button to confirm this address for your CODITECT account.</p>"
+        "<p>Type the password you chose when you registered, then press the button to confirm "
+        "this address for your CODITECT account.</p>"
+        '<p><label>Password <input type="password" name="password" autocomplete="current-password" '
+        'required></label></p>'
         "<button type=\"submit\">Confirm my e-mail address</button></form>",
     )
 
@@ -55,8 +59,9 @@ async def verify_form(token: str = "") -> HTMLResponse:
 async def verify_submit(request: Request, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> HTMLResponse:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0]
+    password = (form.get("password") or [""])[0] or None
     try:
-        await email_verification.verify_link(db, runtime, token, addr)
+        await email_verification.verify_link(db, runtime, token, addr, password=password)
     except ApiError as error:
         return _page(error.title, f"<p>{escape(error.detail or '')}</p>", error.status)
     return _page("E-mail address confirmed",

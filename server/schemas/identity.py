@@ -21,6 +21,7 @@ __all__ = [
     "MfaChallengeRequest", "MfaProofRequest", "MfaConfirmRequest", "MfaEnrollResponse",
     "RecoveryCodesResponse", "RefreshRequest", "MeResponse", "SessionInfo",
     "InvitationTokenRequest", "InvitationPreview", "AcceptInvitationRequest", "AcceptInvitationResponse",
+    "ForgotPasswordRequest", "ResetPasswordRequest", "ChangePasswordRequest",
     "PASSWORD_MIN_LENGTH", "PASSWORD_MAX_LENGTH",
 ]
 
@@ -28,6 +29,7 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128
 # Upper bound on what the server will even look at (it rejects > PASSWORD_MAX_LENGTH itself).
 _PASSWORD_FIELD = Field(min_length=1, max_length=1024)
+_PASSWORD_FIELD_OPTIONAL = Field(default=None, min_length=1, max_length=1024)
 
 Email = Annotated[EmailStr, AfterValidator(lambda value: value.strip().lower())]
 SixDigits = Annotated[str, Field(pattern=r"^\s*\d{3}\s?\d{3}\s*$", description="6 digits")]
@@ -48,19 +50,28 @@ class RegisterRequest(BaseModel):
 class RegisterResponse(BaseModel):
     user_id: str
     tenant_id: str
+    # The registration handle: only the client holding it can verify this registration
+    # with the mailed code (keep it with the pending registration, like a password).
+    registration: str
 
 
 class VerifyEmailRequest(BaseModel):
     email: Email
     code: SixDigits
+    registration: OpaqueToken
 
 
 class VerifyEmailLinkRequest(BaseModel):
+    """The link's token, and the registration's handle or (anyone else) its password."""
+
     token: OpaqueToken
+    registration: OpaqueToken | None = None
+    password: str | None = _PASSWORD_FIELD_OPTIONAL
 
 
 class ResendVerificationRequest(BaseModel):
     email: Email
+    registration: OpaqueToken
 
 
 class StatusResponse(BaseModel):
@@ -195,3 +206,49 @@ class AcceptInvitationResponse(BaseModel):
     tenant_id: str
     email: str
     role: str
+
+
+class ForgotPasswordRequest(BaseModel):
+    """Always answered 202 `{"status": "accepted"}`: nobody learns whether the account exists."""
+
+    email: Email
+
+
+def _at_most_one_factor(totp_code, recovery_code) -> None:
+    if totp_code is not None and recovery_code is not None:
+        raise ValueError("give totp_code or recovery_code, not both")
+
+
+class ResetPasswordRequest(BaseModel):
+    """The mailed code (or the link's token), a new password, and the second factor when the
+    account has an authenticator. Answered with the tokens of a new session."""
+
+    email: Email
+    code: SixDigits | None = None
+    token: OpaqueToken | None = None
+    new_password: str = _PASSWORD_FIELD
+    totp_code: SixDigits | None = None
+    recovery_code: RecoveryCode | None = None
+    device_name: PlainText = Field(default="", max_length=200)
+    hardware_id: PlainText | None = Field(default=None, max_length=128)
+
+    @model_validator(mode="after")
+    def _one_proof_of_the_mailbox(self):
+        if (self.code is None) == (self.token is None):
+            raise ValueError("give either code or token")
+        _at_most_one_factor(self.totp_code, self.recovery_code)
+        return self
+
+
+class ChangePasswordRequest(BaseModel):
+    """Signed in: the current password, the new one, and the second factor when enrolled."""
+
+    current_password: str = _PASSWORD_FIELD
+    new_password: str = _PASSWORD_FIELD
+    totp_code: SixDigits | None = None
+    recovery_code: RecoveryCode | None = None
+
+    @model_validator(mode="after")
+    def _one_factor(self):
+        _at_most_one_factor(self.totp_code, self.recovery_code)
+        return self

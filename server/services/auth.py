@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ApiError
-from server.models import License, LoginSession, MfaChallenge, RefreshToken, Tenant, User, new_id
+from server.models import LoginSession, MfaChallenge, RefreshToken, Tenant, User, new_id
 from server.security import new_opaque_token, token_hash
-from server.services import audit, devices, email_verification, mfa, throttle
+from server.services import audit, devices, email_verification, failures, mfa, registrations, throttle
 from server.services.licenses import create_free_license
 from server.services.passwords import check_password_policy, passwords_for
 from server.services.sessions import revoke_session
@@ -36,18 +36,17 @@ def email_taken() -> ApiError:
 async def create_account(db: AsyncSession, runtime, *, email: str, password: str, full_name: str,
                          tenant: Tenant, role: str, verified: bool) -> User:
     """Insert a user after the password policy; shared by registration, invitations and
-    create-user. An account nobody has verified yet does not hold its address: it is
-    replaced (otherwise anyone could reserve someone else's address, and choose the
-    password of the account its owner would later verify)."""
+    create-user. Pending registrations of the address do not hold it: they coexist with a
+    new one (services/registrations), and an account created verified replaces them."""
     check_password_policy(password, email=email, context=(full_name, tenant.name))
     # Hash before the first statement: on SQLite the transaction holds the one write
     # lock from its first statement on, and argon2 is slow on purpose.
     password_hash = await passwords_for(runtime.settings).hash(password)
-    existing = (await db.execute(select(User).where(User.email == email))).scalar_one_or_none()
-    if existing is not None:
-        if existing.email_verified_at is not None:
-            raise email_taken()
-        await _discard_pending_account(db, runtime, existing)
+    if await registrations.verified_account(db, email) is not None:
+        raise email_taken()
+    if verified:
+        for pending in await registrations.pending(db, email):
+            await registrations.discard_pending_account(db, runtime, pending)
     now = runtime.clock.now()
     user = User(
         tenant_id=tenant.id, email=email, full_name=full_name.strip(), role=role, created_at=now,
@@ -61,24 +60,9 @@ async def create_account(db: AsyncSession, runtime, *, email: str, password: str
     return user
 
 
-async def _discard_pending_account(db: AsyncSession, runtime, user: User) -> None:
-    """Delete an unverified account, and its tenant when nothing else is bound to it (no
-    other user, no license but the free one registration made)."""
-    await db.execute(delete(User).where(User.id == user.id))
-    others = (await db.execute(select(User.id).where(User.tenant_id == user.tenant_id).limit(1))).first()
-    paid = (await db.execute(
-        select(License.id).where(License.tenant_id == user.tenant_id, License.tier != "free").limit(1)
-    )).first()
-    if others is None and paid is None:
-        await db.execute(delete(License).where(License.tenant_id == user.tenant_id))
-        await db.execute(delete(Tenant).where(Tenant.id == user.tenant_id))
-    await audit.record(db, runtime.clock, "auth.unverified_account_replaced", tenant_id=user.tenant_id,
-                       target=f"user:{user.id}")
-
-
 async def register(db: AsyncSession, runtime, *, email: str, password: str, full_name: str,
                    organization: str, client_addr: str | None):
-    """-> (user, verification mail to send after commit). Every attempt counts towards the
+    """-> (user, registration handle, verification mail to send after commit). Every attempt counts towards the
     client address's sign-up limit (each may mail someone)."""
     await throttle.reserve(db, runtime.clock, throttle.signups(client_addr), title=throttle.TOO_MANY_SIGNUPS)
     await db.commit()  # before argon2, as in login
@@ -86,11 +70,13 @@ async def register(db: AsyncSession, runtime, *, email: str, password: str, full
     db.add(tenant)  # flushed with the user, after the password is hashed
     user = await create_account(db, runtime, email=email, password=password, full_name=full_name,
                                 tenant=tenant, role="owner", verified=False)
+    again = len(await registrations.pending(db, email)) > 1
+    handle = registrations.new_handle(runtime, user)
     await throttle.reserve_mail_to(db, runtime.clock, email)
     await create_free_license(db, runtime.clock, tenant.id)
     await audit.record(db, runtime.clock, "auth.registered", tenant_id=tenant.id, actor=user,
-                       client_addr=client_addr, target=f"user:{user.id}")
-    return user, await email_verification.issue(db, runtime, user)
+                       client_addr=client_addr, target=f"user:{user.id}", detail={"again": again})
+    return user, handle, await email_verification.issue(db, runtime, user, again=again)
 
 
 def _invalid_credentials() -> ApiError:
@@ -98,10 +84,10 @@ def _invalid_credentials() -> ApiError:
 
 
 async def _count_failure(db: AsyncSession, runtime, *, email: str, user: User | None, client_addr, reason: str):
-    """The reserved attempt stays counted; audit it and keep both past the error."""
-    await audit.record(db, runtime.clock, "auth.login_failed", tenant_id=user.tenant_id if user else None,
-                       actor=user, client_addr=client_addr, target=f"email:{email}", detail={"reason": reason})
-    await db.commit()
+    """The reserved attempt stays counted (committed first, on its own); then it is audited."""
+    await failures.keep_counted(db, runtime.clock, "auth.login_failed", tenant_id=user.tenant_id if user else None,
+                                actor=user, client_addr=client_addr, target=f"email:{email}",
+                                detail={"reason": reason})
 
 
 async def login(db: AsyncSession, runtime, *, email: str, password: str, device_name: str,
@@ -109,12 +95,14 @@ async def login(db: AsyncSession, runtime, *, email: str, password: str, device_
                 ) -> IssuedTokens | str:
     """-> tokens, or an MFA token (str) when the account has a second factor. A known
     device (services/devices) is throttled under its own credential only."""
-    user = (await db.execute(select(User).where(User.email == email))).scalar_one_or_none()
-    device = await devices.known_device(db, runtime.clock, user, device_token)
+    candidates = await registrations.sign_in_candidates(db, email)
+    device = await devices.known_device(db, runtime.clock, candidates, device_token)
     held = await throttle.reserve(db, runtime.clock, devices.sign_in_limits(email, device, client_addr))
     await db.commit()  # the attempt counts from now on; other requests use the database while argon2 runs
     hasher = passwords_for(runtime.settings)
-    if not await hasher.verify(user.password_hash if user else None, password):
+    user = await registrations.match_password(hasher, candidates, password)
+    if user is None:
+        user = candidates[0] if candidates else None
         await _count_failure(db, runtime, email=email, user=user, client_addr=client_addr, reason="password")
         raise _invalid_credentials()
     # The password is right: the attempt is given back, whatever is answered next
@@ -125,8 +113,7 @@ async def login(db: AsyncSession, runtime, *, email: str, password: str, device_
     if user.disabled:
         raise ApiError(403, "account_disabled", "This account is disabled.", "Ask your administrator.")
     if user.email_verified_at is None:
-        raise ApiError(403, "email_not_verified", "Verify your e-mail address first.",
-                       "Type the code from the mail we sent, or ask for a new one.")
+        raise registrations.not_verified(runtime, user)
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = await hasher.hash(password)
     if user.totp_secret_enc:

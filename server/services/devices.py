@@ -28,15 +28,17 @@ DEVICE_TTL = timedelta(days=180)  # a device unused this long is unknown again
 DEVICES_PER_USER = 20  # the newest ones are kept
 
 
-async def known_device(db: AsyncSession, clock, user: User | None, device_token: str | None
+async def known_device(db: AsyncSession, clock, users: User | list[User] | None, device_token: str | None
                        ) -> DeviceCredential | None:
-    """The presented credential, if it is a live one of `user`'s; else None (unknown device)."""
+    """The presented credential, if it is a live one of `users`' (the account signing in, or
+    every account the address may mean); else None (unknown device)."""
     if not device_token:
         return None
+    ids = {u.id for u in (users if isinstance(users, list) else [users] if users else [])}
     row = (await db.execute(
         select(DeviceCredential).where(DeviceCredential.token_hash == token_hash(device_token))
     )).scalar_one_or_none()
-    if row is None or user is None or row.user_id != user.id or row.issued_at <= clock.now() - DEVICE_TTL:
+    if row is None or row.user_id not in ids or row.issued_at <= clock.now() - DEVICE_TTL:
         return None
     return row
 

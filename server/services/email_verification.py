@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import ApiError
 from server.models import EmailVerification, User, new_id
 from server.security import constant_time_equal, new_numeric_code, new_opaque_token, token_hash
-from server.services import audit, throttle
+from server.services import audit, registrations, throttle
+from server.services.passwords import passwords_for
+from server.services.links import open_or_paste, public_link
 from server.services.mail import OutgoingMail, quoted_name
 
 CODE_TTL = timedelta(minutes=15)
@@ -29,9 +31,9 @@ def _code_hash(runtime, row_id: str, code: str) -> str:
     return runtime.code_mac.digest(row_id, code)
 
 
-async def issue(db: AsyncSession, runtime, user: User) -> OutgoingMail:
+async def issue(db: AsyncSession, runtime, user: User, *, again: bool = False) -> OutgoingMail:
     """A new code + link for `user`; every older one stops working. The caller has counted
-    it under `throttle.codes_mailed`."""
+    it under `throttle.codes_mailed`. `again`: another registration of the address is pending."""
     now = runtime.clock.now()
     await db.execute(
         update(EmailVerification)
@@ -44,11 +46,16 @@ async def issue(db: AsyncSession, runtime, user: User) -> OutgoingMail:
         id=row_id, user_id=user.id, code_hash=_code_hash(runtime, row_id, code), token_hash=token_hash(link_token),
         created_at=now, expires_at=now + CODE_TTL,
     ))
-    link = f"{runtime.settings.public_url.rstrip('/')}/verify?token={link_token}"
+    link = public_link(runtime.settings, "verify", link_token)
+    warning = (
+        "Someone registered this address again, while an earlier registration of it is still "
+        "waiting for its code. This code verifies only the registration made just now; the first "
+        "registration verified keeps the address. If you did not register twice, ignore this mail.\n\n"
+    ) if again else ""
     body = (
-        "Hello,\n\n"
+        f"{warning}Hello,\n\n"
         f"Your CODITECT verification code is: {code[:3]} {code[3:]}\n\n"
-        f"Or open this link to verify your e-mail address:\n{link}\n\n"
+        f"{open_or_paste(runtime.settings, 'verify your e-mail address')}\n{link}\n\n"
         f"The code and the link work once, for {int(CODE_TTL.total_seconds() // 60)} minutes.\n"
         # The name was typed by whoever registered, perhaps not the owner of this mailbox:
         # quoted and short, never free text of theirs.
@@ -73,17 +80,19 @@ async def _mark_verified(db: AsyncSession, runtime, user: User, row: EmailVerifi
                        client_addr=client_addr, target=f"user:{user.id}", detail={"via": via})
 
 
-async def verify_code(db: AsyncSession, runtime, email: str, code: str, client_addr: str | None) -> None:
+async def verify_code(db: AsyncSession, runtime, email: str, code: str, handle: str,
+                      client_addr: str | None) -> None:
     clock = runtime.clock
     held = await throttle.reserve(db, clock, throttle.email_code(email, client_addr))
+    await registrations.lock_address(db, email)
     now = clock.now()
     code = code.replace(" ", "").strip()
     found = (
         await db.execute(
             select(EmailVerification, User)
             .join(User, User.id == EmailVerification.user_id)
-            .where(User.email == email, EmailVerification.consumed_at.is_(None),
-                   EmailVerification.expires_at > now)
+            .where(User.email == email, User.registration_handle_hash == token_hash(handle),
+                   EmailVerification.consumed_at.is_(None), EmailVerification.expires_at > now)
             .with_for_update()
         )
     ).first()
@@ -92,6 +101,7 @@ async def verify_code(db: AsyncSession, runtime, email: str, code: str, client_a
         if constant_time_equal(row.code_hash, _code_hash(runtime, row.id, code)):
             await throttle.release(db, held)
             await _mark_verified(db, runtime, user, row, client_addr, "code")
+            await registrations.won(db, runtime, user, client_addr)
             return
         row.failed_attempts += 1
         if row.failed_attempts >= MAX_WRONG_CODES:
@@ -100,8 +110,17 @@ async def verify_code(db: AsyncSession, runtime, email: str, code: str, client_a
     raise _invalid_code()
 
 
-async def verify_link(db: AsyncSession, runtime, link_token: str, client_addr: str | None) -> None:
+async def verify_link(db: AsyncSession, runtime, link_token: str, client_addr: str | None, *,
+                      handle: str | None = None, password: str | None = None) -> None:
+    """The link verifies its registration for whoever shows that registration's handle (the
+    console that made it) or its password (anyone else, e.g. the page a browser opens)."""
     now = runtime.clock.now()
+    email = (await db.execute(
+        select(User.email).join(EmailVerification, EmailVerification.user_id == User.id)
+        .where(EmailVerification.token_hash == token_hash(link_token))
+    )).scalar_one_or_none()
+    if email is not None:
+        await registrations.lock_address(db, email)
     found = (
         await db.execute(
             select(EmailVerification, User)
@@ -114,15 +133,38 @@ async def verify_link(db: AsyncSession, runtime, link_token: str, client_addr: s
         raise ApiError(400, "invalid_token", "This link is not valid any more.",
                        "Links work once and for 15 minutes. Ask for a new mail.")
     row, user = found
+    if not registrations.handle_matches(user, handle):
+        if password is None:
+            raise ApiError(400, "registration_proof_required", "Type the password of this registration.",
+                           "The link verifies the registration it was sent for, for whoever knows its password.")
+        held = await throttle.reserve(db, runtime.clock, throttle.email_code(user.email, client_addr))
+        await db.commit()  # counted before argon2 runs (and SQLite's write lock is free meanwhile)
+        if not await passwords_for(runtime.settings).verify(user.password_hash, password):
+            raise ApiError(401, "invalid_credentials", "This is not the password of this registration.",
+                           "Type the password you chose when you registered.")
+        await throttle.release(db, held)
+        await registrations.lock_address(db, user.email)
+        found = (await db.execute(
+            select(EmailVerification, User).join(User, User.id == EmailVerification.user_id)
+            .where(EmailVerification.id == row.id, EmailVerification.consumed_at.is_(None)).with_for_update()
+        )).first()
+        if found is None:  # used meanwhile
+            raise ApiError(400, "invalid_token", "This link is not valid any more.",
+                           "Links work once and for 15 minutes. Ask for a new mail.")
+        row, user = found
     await _mark_verified(db, runtime, user, row, client_addr, "link")
+    await registrations.won(db, runtime, user, client_addr)
 
 
-async def resend(db: AsyncSession, runtime, email: str, client_addr: str | None) -> OutgoingMail | None:
+async def resend(db: AsyncSession, runtime, email: str, handle: str,
+                 client_addr: str | None) -> OutgoingMail | None:
     """A new mail, unless the address is unknown, already verified, asked < 60 s ago or
     mailed 10 codes today. The caller answers 202 in every case; only the client address's
     own limit (shared with registrations) is said (429)."""
     await throttle.reserve(db, runtime.clock, throttle.signups(client_addr), title=throttle.TOO_MANY_SIGNUPS)
-    user = (await db.execute(select(User).where(User.email == email).with_for_update())).scalar_one_or_none()
+    user = (await db.execute(
+        select(User).where(User.email == email, User.registration_handle_hash == token_hash(handle)).with_for_update()
+    )).scalar_one_or_none()
     if user is None or user.email_verified_at is not None or user.disabled:
         return None
     last = (

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import ApiError
 from server.models import Invitation, Tenant, User
 from server.security import token_hash
-from server.services import audit, throttle
+from server.services import audit, failures, throttle
 from server.services.admin_invitations import inviter_still_entitled
 from server.services.auth import create_account, email_taken
 
@@ -45,10 +45,10 @@ async def _valid_invitation(db: AsyncSession, runtime, token: str, client_addr: 
     invitation = found[0] if found else None
     reason = ("unknown" if invitation is None else "used" if invitation.accepted_at
               else "expired" if invitation.expires_at <= clock.now() else "inviter_not_entitled")
-    await audit.record(db, clock, "invitation.rejected", tenant_id=invitation.tenant_id if invitation else None,
-                       client_addr=client_addr, target=f"invitation:{invitation.id}" if invitation else None,
-                       detail={"reason": reason})
-    await db.commit()
+    await failures.keep_counted(db, clock, "invitation.rejected",
+                                tenant_id=invitation.tenant_id if invitation else None, client_addr=client_addr,
+                                target=f"invitation:{invitation.id}" if invitation else None,
+                                detail={"reason": reason})
     raise _invitation_invalid()
 
 

@@ -10,6 +10,7 @@ password is only ever sent over TLS.
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import logging
 import os
 import smtplib
@@ -74,7 +75,9 @@ class OutboxMailer:
         return await asyncio.to_thread(self._write, msg)
 
     def _write(self, msg: EmailMessage) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # Mail holds codes and links: the folder is the owner's only, wherever it is.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
         name = f"{time.time_ns()}-{os.urandom(3).hex()}.eml"
         path = self.directory / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -121,11 +124,24 @@ class SmtpMailer:
                     raise MailError(f"{self.describe()} offers no STARTTLS: the SMTP password is not sent "
                                     "in clear (use smtps:// or a server with STARTTLS)")
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(msg)
+            if _international(msg["To"]):
+                if not smtp.has_extn("smtputf8"):
+                    raise MailError(f"{self.describe()} does not offer SMTPUTF8, which an address that is "
+                                    "not plain ASCII needs")
+                smtp.send_message(msg, mail_options=["SMTPUTF8"])
+            else:
+                smtp.send_message(msg)
+
+
+def _international(address: str) -> bool:
+    return not address.isascii()
 
 
 def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    msg = EmailMessage()
+    # An address that is not ASCII (jörg@example.com) is written as it is, in UTF-8, and
+    # sent with SMTPUTF8 (RFC 6531); the default policy would encode it into an
+    # undeliverable =?utf-8?...?= To: header.
+    msg = EmailMessage(policy=email.policy.SMTPUTF8 if _international(to) else email.policy.default)
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject

@@ -252,6 +252,50 @@ def test_mfa_challenge_recovery_code(snap):
     assert snap("license", then)
 
 
+def test_forgot_password(snap):
+    async def then(pilot):
+        await press(pilot, "s")
+        await press(pilot, "ctrl+f")
+
+    assert snap("welcome", then)
+
+
+async def _forgot_password_sent(pilot):
+    await pilot.app.session.logout()
+    pilot.app.advance()
+    await settle(pilot)
+    await press(pilot, "s")
+    await press(pilot, "ctrl+f")
+    pilot.app.screen.query_one("#email Input").value = EMAIL
+    await press(pilot, "ctrl+s")
+
+
+def test_forgot_password_code_sent(snap):
+    assert snap("license", _forgot_password_sent)
+
+
+def test_forgot_password_second_factor(snap):
+    async def then(pilot):
+        from tui.api import ApiError
+
+        await _forgot_password_sent(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#password Input").value = "marmalade-lighthouse-orbit-77"
+        screen.query_one("#confirm Input").value = "marmalade-lighthouse-orbit-77"
+        screen.flow.needs_second_factor = True
+        screen.show_api_error(ApiError("mfa_required", 403))
+
+    assert snap("license", then)
+
+
+def test_change_password(snap):
+    async def then(pilot):
+        await fixed_home(pilot)
+        await press(pilot, "p")
+
+    assert snap("home", then)
+
+
 def _mac_install(home_name: str, publish_release: bool, then=None):
     async def run(pilot):
         from screens.install_macos import InstallMacosScreen

@@ -15,7 +15,7 @@ async def test_register_creates_tenant_owner_free_license_and_mails_code_and_lin
     r = await register(client, "ada@example.com", org="Northwind Traders")
     assert r.status_code == 201
     body = r.json()
-    assert set(body) == {"user_id", "tenant_id"}
+    assert set(body) == {"user_id", "tenant_id", "registration"}
     async with app.state.runtime.sessionmaker() as db:
         user = await db.get(User, body["user_id"])
         tenant = await db.get(Tenant, body["tenant_id"])
@@ -32,9 +32,11 @@ async def test_register_creates_tenant_owner_free_license_and_mails_code_and_lin
 
 
 async def test_email_is_normalised_so_case_variants_are_one_account(client, settings):
-    assert (await register(client, "  Ada.Lovelace@Example.COM ")).status_code == 201
+    registered = await register(client, "  Ada.Lovelace@Example.COM ")
+    assert registered.status_code == 201
     code, _link = parse_verification_mail(mail_bodies(settings, to="ada.lovelace@example.com")[-1])
-    r = await client.post(f"{API}/verify-email", json={"email": "ADA.lovelace@example.com", "code": code})
+    r = await client.post(f"{API}/verify-email", json={"email": "ADA.lovelace@example.com", "code": code,
+                                                       "registration": registered.json()["registration"]})
     assert r.status_code == 200
     r = await register(client, "ada.lovelace@example.com")
     assert r.status_code == 409 and r.json()["code"] == "email_taken"
@@ -76,11 +78,18 @@ async def test_concurrent_duplicate_registration_yields_one_account(app, client)
     import asyncio
 
     results = await asyncio.gather(*(register(client, "race@example.com", DEFAULT_PASSWORD) for _ in range(4)))
-    # Each may replace the one before (still unverified) or lose the race: one account is left.
-    assert {r.status_code for r in results} <= {201, 409} and 201 in {r.status_code for r in results}
+    # Pending registrations coexist; verifying them all at once leaves one account.
+    assert [r.status_code for r in results] == [201] * 4
+    verified = await asyncio.gather(*(
+        client.post("/verify-email/link".join([API, ""]), json={
+            "token": parse_verification_mail(body)[1], "password": DEFAULT_PASSWORD})
+        for body in mail_bodies(app.state.runtime.settings, to="race@example.com")
+    ))
+    assert sorted(r.status_code for r in verified) in ([200, 400, 400, 400], [200, 409, 409, 409],
+                                                      [200, 400, 400, 409], [200, 400, 409, 409])
     async with app.state.runtime.sessionmaker() as db:
         [user] = (await db.execute(select(User).where(User.email == "race@example.com"))).scalars().all()
-    assert user.id in {r.json()["user_id"] for r in results if r.status_code == 201}
+    assert user.id in {r.json()["user_id"] for r in results} and user.email_verified_at is not None
 
 
 async def test_register_route_is_in_openapi_with_its_schemas(client):

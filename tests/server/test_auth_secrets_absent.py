@@ -27,11 +27,16 @@ async def test_a_full_flow_leaves_no_secret_in_logs_or_audit(app, client, clock,
         caplog.set_level(logging.DEBUG, logger=name)
     email = "secretive@example.com"
     secrets: list[str] = [DEFAULT_PASSWORD, "wrong horse battery 99"]
-    assert (await register(client, email)).status_code == 201
+    registered = await register(client, email)
+    assert registered.status_code == 201
+    handle = registered.json()["registration"]
     code, link_token = read_verification_mail(settings, to=email)
     secrets += [code, code[:3] + " " + code[3:], link_token]
-    await client.post(f"{API}/verify-email", json={"email": email, "code": f"{(int(code) + 1) % 10**6:06d}"})
-    assert (await client.post(f"{API}/verify-email", json={"email": email, "code": code})).status_code == 200
+    secrets.append(handle)
+    await client.post(f"{API}/verify-email", json={"email": email, "code": f"{(int(code) + 1) % 10**6:06d}",
+                                                   "registration": handle})
+    assert (await client.post(f"{API}/verify-email", json={"email": email, "code": code,
+                                                           "registration": handle})).status_code == 200
     await client.post(f"{API}/login", json={"email": email, "password": "wrong horse battery 99"})
     tokens = await login(client, email)
     secrets += [tokens["access_token"], tokens["refresh_token"]]

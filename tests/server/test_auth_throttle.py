@@ -100,7 +100,9 @@ async def test_failed_mfa_codes_count_towards_the_account_limit(client, clock, s
 
 async def test_wrong_email_codes_count_towards_the_address_limit(client):
     for i in range(50):
-        r = await client.post(f"{API}/verify-email", json={"email": f"nobody{i}@example.com", "code": "000000"})
+        r = await client.post(f"{API}/verify-email", json={"email": f"nobody{i}@example.com", "code": "000000",
+                                                                "registration": "r" * 32})
         assert r.status_code == 400
-    r = await client.post(f"{API}/verify-email", json={"email": "somebody@example.com", "code": "000000"})
+    r = await client.post(f"{API}/verify-email", json={"email": "somebody@example.com", "code": "000000",
+                                                       "registration": "r" * 32})
     assert r.status_code == 429

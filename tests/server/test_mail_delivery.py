@@ -42,12 +42,14 @@ async def test_registration_mail_is_delivered_over_smtp(settings, smtp_server):
     controller, inbox = smtp_server
     smtp_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{controller.port}", outbox_dir=None)
     async with serving(smtp_settings) as (_app, client):
-        assert (await register(client, "smtp.user@example.com")).status_code == 201
+        registered = await register(client, "smtp.user@example.com")
+        assert registered.status_code == 201
         [(recipients, msg)] = inbox.messages
         assert recipients == ["smtp.user@example.com"]
         assert msg["Subject"] == "Your CODITECT verification code" and "CODITECT" in msg["From"]
         code, _token = parse_verification_mail(msg.get_body(("plain",)).get_content())
-        r = await client.post(f"{API}/verify-email", json={"email": "smtp.user@example.com", "code": code})
+        r = await client.post(f"{API}/verify-email", json={"email": "smtp.user@example.com", "code": code,
+                                                               "registration": registered.json()["registration"]})
         assert r.status_code == 200
         r = await client.post(f"{API}/login", json={"email": "smtp.user@example.com", "password": DEFAULT_PASSWORD})
         assert r.status_code == 200

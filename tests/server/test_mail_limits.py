@@ -42,11 +42,12 @@ async def test_ten_registrations_an_hour_per_client_address(app, client, clock):
 
 
 async def test_resends_share_the_client_address_limit(client, settings):
-    assert (await register(client, "slow@example.com")).status_code == 201
+    handle = (await register(client, "slow@example.com")).json()["registration"]
     for _ in range(9):
-        r = await client.post(f"{API}/verify-email/resend", json={"email": "nobody@example.com"})
+        r = await client.post(f"{API}/verify-email/resend", json={"email": "nobody@example.com", "registration": "r" * 32})
         assert r.status_code == 202
-    assert is_rate_limited(await client.post(f"{API}/verify-email/resend", json={"email": "slow@example.com"}))
+    assert is_rate_limited(await client.post(f"{API}/verify-email/resend",
+                                             json={"email": "slow@example.com", "registration": handle}))
 
 
 async def test_ten_verification_codes_a_day_per_account(app, clock, settings):
@@ -54,30 +55,33 @@ async def test_ten_verification_codes_a_day_per_account(app, clock, settings):
     for i in range(10):  # one registration and nine re-sends, each from its own network
         async with client_from(app, f"198.51.100.{i}") as c:
             if i == 0:
-                assert (await register(c, address)).status_code == 201
+                registered = await register(c, address)
+                assert registered.status_code == 201
+                body = {"email": address, "registration": registered.json()["registration"]}
             else:
-                assert (await c.post(f"{API}/verify-email/resend", json={"email": address})).status_code == 202
+                assert (await c.post(f"{API}/verify-email/resend", json=body)).status_code == 202
         clock.advance(61)
     assert len(mail_bodies(settings, to=address)) == 10
     async with client_from(app, "198.51.100.99") as c:
-        assert (await c.post(f"{API}/verify-email/resend", json={"email": address})).status_code == 202
+        assert (await c.post(f"{API}/verify-email/resend", json=body)).status_code == 202
         assert len(mail_bodies(settings, to=address)) == 10  # same answer, no mail
         clock.advance(24 * 3600)
-        assert (await c.post(f"{API}/verify-email/resend", json={"email": address})).status_code == 202
+        assert (await c.post(f"{API}/verify-email/resend", json=body)).status_code == 202
     assert len(mail_bodies(settings, to=address)) == 11
 
 
 async def test_wrong_codes_for_one_address_are_limited_from_any_network(app, client, settings):
     address = "guessed@example.com"
-    assert (await register(client, address)).status_code == 201
+    handle = (await register(client, address)).json()["registration"]
     code, _link = parse_verification_mail(mail_bodies(settings, to=address)[-1])
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for i in range(10):
         async with client_from(app, f"198.51.100.{i}") as c:
-            r = await c.post(f"{API}/verify-email", json={"email": address, "code": wrong})
+            r = await c.post(f"{API}/verify-email", json={"email": address, "code": wrong, "registration": handle})
             assert r.status_code == 400
     async with client_from(app, "198.51.100.50") as c:
-        assert is_rate_limited(await c.post(f"{API}/verify-email", json={"email": address, "code": code}))
+        assert is_rate_limited(await c.post(f"{API}/verify-email",
+                                            json={"email": address, "code": code, "registration": handle}))
         # Its own key: the guesses did not lock the account's sign-in.
         r = await c.post(f"{API}/login", json={"email": address, "password": DEFAULT_PASSWORD})
         assert r.status_code == 403 and r.json()["code"] == "email_not_verified"

@@ -8,25 +8,32 @@ import pytest
 from tests.server.flows import API, DEFAULT_PASSWORD, mail_bodies, read_verification_mail, register
 
 EMAIL = "grace@example.com"
+UNKNOWN_HANDLE = "not-a-registration-handle-0123"
+# The handle `register` returned for each address (the client that registered keeps it).
+handles: dict[str, str] = {}
 
 
 @pytest.fixture
 async def pending(client, settings):
     """A registered, unverified account -> (code, link token) of its mail."""
-    assert (await register(client, EMAIL)).status_code == 201
+    r = await register(client, EMAIL)
+    assert r.status_code == 201
+    handles[EMAIL] = r.json()["registration"]
     return read_verification_mail(settings, to=EMAIL)
 
 
 async def verify(client, code, email=EMAIL):
-    return await client.post(f"{API}/verify-email", json={"email": email, "code": code})
+    return await client.post(f"{API}/verify-email", json={"email": email, "code": code,
+                                                           "registration": handles.get(email, UNKNOWN_HANDLE)})
 
 
 async def verify_link(client, token):
-    return await client.post(f"{API}/verify-email/link", json={"token": token})
+    return await client.post(f"{API}/verify-email/link", json={"token": token, "registration": handles[EMAIL]})
 
 
 async def resend(client, email=EMAIL):
-    return await client.post(f"{API}/verify-email/resend", json={"email": email})
+    return await client.post(f"{API}/verify-email/resend",
+                             json={"email": email, "registration": handles.get(email, UNKNOWN_HANDLE)})
 
 
 async def login_status(client) -> tuple[int, str]:

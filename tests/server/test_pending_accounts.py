@@ -19,14 +19,17 @@ async def counts(app) -> tuple[int, int, int]:
         return tuple([await db.scalar(select(func.count()).select_from(m)) for m in (User, Tenant, License)])
 
 
-async def test_registering_again_replaces_the_unverified_account(app, client, settings):
+async def test_registering_again_keeps_both_until_one_is_verified(app, client, settings):
     before = await counts(app)
     assert (await register(client, "victim@example.com", ATTACKER_PASSWORD, org="Squatters")).status_code == 201
     r = await register(client, "victim@example.com", DEFAULT_PASSWORD, org="Victim Ltd")
     assert r.status_code == 201
-    assert await counts(app) == tuple(n + 1 for n in before)  # the first user, tenant, license are gone
+    assert await counts(app) == tuple(n + 2 for n in before)  # both registrations are pending
     code, _link = parse_verification_mail(mail_bodies(settings, to="victim@example.com")[-1])
-    assert (await client.post(f"{API}/verify-email", json={"email": "victim@example.com", "code": code})).status_code == 200
+    r = await client.post(f"{API}/verify-email", json={"email": "victim@example.com", "code": code,
+                                                       "registration": r.json()["registration"]})
+    assert r.status_code == 200
+    assert await counts(app) == tuple(n + 1 for n in before)  # the first verified won, the other is gone
     me = await login(client, "victim@example.com", DEFAULT_PASSWORD)
     assert "access_token" in me
     r = await client.post(f"{API}/login", json={"email": "victim@example.com", "password": ATTACKER_PASSWORD})
@@ -58,6 +61,10 @@ async def test_a_tenant_with_other_users_is_kept(app, client, settings):
     async with app.state.runtime.sessionmaker() as db:
         tenant_id = (await db.execute(select(User.tenant_id).where(User.email == "first@example.com"))).scalar_one()
     await make_principal(app, role="member", tenant_id=tenant_id)
-    assert (await register(client, "first@example.com", DEFAULT_PASSWORD, org="Mine")).status_code == 201
+    r = await register(client, "first@example.com", DEFAULT_PASSWORD, org="Mine")
+    assert r.status_code == 201
+    code, _link = parse_verification_mail(mail_bodies(settings, to="first@example.com")[-1])
+    assert (await client.post(f"{API}/verify-email", json={"email": "first@example.com", "code": code,
+                                                           "registration": r.json()["registration"]})).status_code == 200
     async with app.state.runtime.sessionmaker() as db:
         assert await db.get(Tenant, tenant_id) is not None

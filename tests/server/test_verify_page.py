@@ -27,7 +27,8 @@ async def test_opening_the_link_does_not_verify_but_the_button_does(client, sett
     assert page.headers["referrer-policy"] == "no-referrer"
     assert await _login_status(client, email) == 403  # still unverified: a GET changes nothing
     hidden = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
-    done = await client.post("/verify", content=f"token={hidden}",
+    assert 'name="password"' in page.text
+    done = await client.post("/verify", content=f"token={hidden}&password={DEFAULT_PASSWORD}",
                              headers={"content-type": "application/x-www-form-urlencoded"})
     assert done.status_code == 200 and "confirmed" in done.text
     assert await _login_status(client, email) == 200
@@ -35,7 +36,7 @@ async def test_opening_the_link_does_not_verify_but_the_button_does(client, sett
 
 async def test_a_used_link_says_so_in_words(client, settings):
     _email, token = await _registered(client, settings)
-    form = {"content": f"token={token}", "headers": {"content-type": "application/x-www-form-urlencoded"}}
+    form = {"content": f"token={token}&password={DEFAULT_PASSWORD}", "headers": {"content-type": "application/x-www-form-urlencoded"}}
     assert (await client.post("/verify", **form)).status_code == 200
     again = await client.post("/verify", **form)
     assert again.status_code == 400 and "not valid any more" in again.text
