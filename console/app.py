@@ -4,8 +4,11 @@ The app owns three things and nothing else:
 - navigation: `advance()` asks tui.onboarding.next_step which step comes next and shows
   its screen (screens never decide the flow; `show_step` is the one place mapping a Step
   to a screen, and `action_back` the one place saying where escape leads);
-- start-up: the first frame is the "starting" screen; AccountSession.start() (which builds
-  the embedded server) runs in a worker after it;
+- start-up: the first frame is drawn from local state alone (tui.local_start): Welcome for
+  a new user, Home from its cached copy for a returning one; AccountSession.start() (which
+  builds the embedded server) runs in a worker behind it. Only someone mid-onboarding sees
+  the "starting" screen; an action taken before the session is ready says "starting…" where
+  it was taken and runs once it is (`when_ready`);
 - the seat heartbeat timer, which outlives any one screen.
 """
 
@@ -29,13 +32,14 @@ from tui.config import AppConfig
 from tui.onboarding import AccountState, Step, next_step
 
 if TYPE_CHECKING:
-    from tui.license_client import LeaseStatus
+    from tui.lease_status import LeaseStatus
     from tui.session import AccountSession
 
 log = logging.getLogger("coditect.console")
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "app.tcss"
-# `CODITECT_EXIT_ON_READY=1` makes the app exit as soon as its first frame is on screen:
+# `CODITECT_EXIT_ON_READY=1` makes the app exit as soon as its first *usable* screen (one the
+# user can act on: Welcome, Home…, not the "starting" screen) is on screen:
 # benchmarks/bench_startup.py times process start -> that exit.
 EXIT_ON_READY = "CODITECT_EXIT_ON_READY"
 
@@ -107,6 +111,9 @@ class CoditectApp(App[None]):
         self._heartbeat_timer = None
         self._heartbeat_every: float | None = None
         self._notice: str | None = None  # for the next screen's notice line
+        self.session_ready = False  # True once session.start() has answered
+        self._when_ready: Callable[[], object] | None = None
+        self._start_failed = False
         self.hung_up = False  # the terminal went away (console/terminal.py, tui/hangup.py)
 
     def get_driver_class(self):
@@ -122,11 +129,25 @@ class CoditectApp(App[None]):
     # -- start-up ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from screens.starting import StartingScreen
+        from tui.local_start import first_step
 
         if not self.is_headless and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
-        self.push_screen(StartingScreen())
+        step, copy = first_step(self.config)
+        if step is Step.HOME:
+            from screens.home import HomeScreen
+
+            screen = HomeScreen(copy)
+        elif step is Step.WELCOME:
+            from screens.welcome import WelcomeScreen
+
+            screen = WelcomeScreen()
+        else:
+            from screens.starting import StartingScreen
+
+            screen = StartingScreen()
+        self.step = step
+        self.push_screen(screen)
 
     # -- the terminal went away ----------------------------------------------------------------
 
@@ -169,17 +190,29 @@ class CoditectApp(App[None]):
             await self.session.give_back_seat()
 
     def on_ready(self) -> None:
-        if os.environ.get(EXIT_ON_READY):
-            self.exit()
+        if os.environ.get(EXIT_ON_READY) and self.step is not None:
+            self.exit()  # the first screen is usable already
             return
         self.start_session()
 
+    def starting_words(self) -> str:
+        return ("Starting the embedded server…" if self.config.embedded
+                else f"Connecting to {self.config.server_label}…")
+
+    def when_ready(self, action: Callable[[], object]) -> None:
+        """Run `action` once the session is ready (the latest one asked for wins); after a
+        failed start (server unreachable), acting is trying again."""
+        self._when_ready = action
+        if self._start_failed:
+            self.start_session()
+
     def start_session(self) -> None:
+        self._start_failed = False
         self.run_worker(self._start, group="start", exclusive=True, exit_on_error=False)
 
     async def _start(self) -> None:
         # Imports (the API client; FastAPI + SQLAlchemy for the embedded server) run off the
-        # event loop, so the starting screen keeps answering keys meanwhile.
+        # event loop, so the first screen keeps answering keys meanwhile.
         await asyncio.to_thread(_preload, self.config.embedded)
         from tui.api import ApiError
         from tui.session import AccountSession
@@ -197,13 +230,35 @@ class CoditectApp(App[None]):
             log_unexpected("starting", error)
             self._starting_failed(UNEXPECTED)
             return
+        self.session_ready = True
+        self._started(state)
+
+    def _started(self, state: AccountState) -> None:
+        """Keep the screen drawn from local state when the server agrees with it (and run
+        what the user asked for meanwhile); otherwise show the right one."""
+        action, self._when_ready = self._when_ready, None
+        step = next_step(state)
+        if step is self.step and step in (Step.WELCOME, Step.HOME) and len(self.screen_stack) >= 2:
+            self.show_notices()
+            self.sync_heartbeat()
+            screen = self.screen_stack[1]
+            if hasattr(screen, "session_ready"):
+                screen.session_ready()
+            if action is not None:
+                action()
+            elif hasattr(self.screen, "status"):
+                self.screen.status.clear()
+            return
         self.advance(state)
 
     def _starting_failed(self, message: str) -> None:
         from screens.starting import StartingScreen
 
+        self._start_failed = True
         if isinstance(self.screen, StartingScreen):
             self.screen.failed(message)
+        elif hasattr(self.screen, "start_failed"):
+            self.screen.start_failed(message)
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -215,16 +270,30 @@ class CoditectApp(App[None]):
         state = state or self.session.state()
         self.show_notices()
         self.sync_heartbeat()
-        self.go(next_step(state))
+        step = next_step(state)
+        if self.start_target and step in (Step.LICENSE, Step.INSTALL_CHOICE):
+            step = Step.HOME  # `coditect-console admin` needs no seat on this machine
+        self.go(step)
 
     def go(self, step: Step, email: str | None = None) -> None:
         """Show `step`'s screen; `email` prefills the sign-in form (e.g. "sign in instead")."""
+        if not self.session_ready:  # chosen before the server is ready: go there once it is
+            if hasattr(self.screen, "status"):
+                self.screen.status.show(self.starting_words(), "busy")
+            self.when_ready(partial(self.go, step, email))
+            return
         self.run_worker(partial(self.show_step, step, email), group="navigate", exclusive=True, exit_on_error=False)
 
     async def show_step(self, step: Step, email: str | None = None) -> None:
         """Replace the screens on the stack with the one for `step`."""
         previous, self.step = self.step, step
-        screen = _screen_for(step, previous, email)
+        console, words = (None, None)
+        if step is Step.HOME:
+            from tui.admin_console import start_console
+
+            console, words = start_console(self.start_target, self.session.me.role if self.session.me else None)
+            self.start_target = None
+        screen = self._support_console() if console == "support" else _screen_for(step, previous, email)
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         if len(self.screen_stack) == 2:
@@ -234,10 +303,52 @@ class CoditectApp(App[None]):
         if self._notice and hasattr(screen, "show_notice"):
             screen.show_notice(self._notice)
             self._notice = None
+        if words:
+            self.notify(words, severity="warning", timeout=10, markup=False)
+        if console == "admin":
+            self.open_admin_console()
+
+        if os.environ.get(EXIT_ON_READY):
+            self.exit()  # started on the "starting" screen: this is the first usable one
+
+    # -- the consoles ----------------------------------------------------------------------------
+
+    def _support_console(self) -> Screen:
+        from screens.support_search import SupportSearchScreen
+
+        return SupportSearchScreen(self.session.api, self.session.me)
+
+    def open_admin_console(self) -> None:
+        """From home (a), the palette or `coditect-console admin`: owners and admins only."""
+        from screens.admin_console import AdminConsoleScreen
+        from tui.admin_console import can_administer
+
+        me = self.session.me if self.session else None
+        if me is None or not can_administer(me.role):
+            self.notify("The admin console is for owners and admins of an organization.", severity="warning",
+                        timeout=8, markup=False)
+            return
+        if not isinstance(self.screen, AdminConsoleScreen):
+            self.push_screen(AdminConsoleScreen(self.session.api, me))
+
+    def signed_out_elsewhere(self, message: str) -> None:
+        """The server ended this sign-in (revoked here or elsewhere, disabled): forget it and
+        start over at sign-in, saying why."""
+        self.run_worker(partial(self._signed_out, message), group="logout", exclusive=True, exit_on_error=False)
+
+    async def _signed_out(self, message: str) -> None:
+        try:
+            await self.session.logout()
+        except Exception as error:  # signing out locally always finishes
+            from tui.errors import log_unexpected
+
+            log_unexpected("signing out", error)
+        self.advance(self.session.state())
+        self.notify(message, severity="warning", timeout=10, markup=False)
 
     def action_back(self) -> None:
         target = BACK.get(self.step)
-        if target is None:
+        if target is None or not self.session_ready:
             return
         if self.step is Step.MFA_CHALLENGE:
             self.session.sign_in.cancel()
@@ -267,6 +378,12 @@ class CoditectApp(App[None]):
 
     def action_logout(self) -> None:
         from screens.confirm import ConfirmScreen
+
+        if not self.session_ready:
+            self.when_ready(self.action_logout)
+            if hasattr(self.screen, "status"):
+                self.screen.status.show(self.starting_words(), "busy")
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -355,7 +472,7 @@ class CoditectApp(App[None]):
         sense right now, then those of `screen` (the one the palette was opened on)."""
         from console.palette import screen_commands
 
-        signed_in = self.session is not None and self.session.me is not None
+        signed_in = self.session_ready and self.session.me is not None
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Help", "Keys and how onboarding works", self.action_help),
         ]
@@ -363,7 +480,12 @@ class CoditectApp(App[None]):
             commands.append(("Show the latest email", "Open the newest message in the embedded outbox",
                              self.action_open_outbox))
         if signed_in:
+            from tui.admin_console import can_administer
+
             commands.append(("Sign out", "End this session and give back the seat", self.action_logout))
+            if can_administer(self.session.me.role) and getattr(screen or self.screen, "me", None) is None:
+                commands.append(("Admin console", "Sessions, seats, users, quotas and audit of your organization",
+                                 self.open_admin_console))
         commands.extend(screen_commands(screen or self.screen))
         ours = {name for name, _, _ in commands}
         commands.extend((c.title, c.help, c.callback) for c in self.get_system_commands(screen or self.screen)

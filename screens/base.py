@@ -15,8 +15,11 @@ centred column of bounded width instead of hugging the left edge.
 
 from __future__ import annotations
 
+# widgets.form_field (Textual's Input) and the step indicator are imported where used: the
+# first screen (Welcome, Home) has neither, and start-up time counts (benchmarks/bench_startup.py).
+
 import inspect
-from functools import partial
+from functools import partial, wraps
 from typing import Any, Awaitable, Callable
 
 from rich.text import Text
@@ -26,11 +29,24 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from tui.api import ApiError
-from tui.errors import UNEXPECTED, log_unexpected
-from widgets.form_field import FormField
+from tui.errors import UNEXPECTED, ApiError, log_unexpected
 from widgets.status_line import StatusLine
-from widgets.step_indicator import StepIndicator
+
+
+def needs_session(method):
+    """For an action that calls into the session: before the app has finished starting (the
+    embedded server is still loading), say "starting…" where the user acted, and run the
+    action as soon as the session is ready. Never a blocking screen."""
+
+    @wraps(method)
+    def run(self, *args, **kwargs):
+        if self.app.session_ready:
+            return method(self, *args, **kwargs)
+        self.status.show(self.app.starting_words(), "busy")
+        self.app.when_ready(lambda: method(self, *args, **kwargs))
+
+    return run
+
 
 class BaseScreen(Screen):
     STAGE: str | None = None  # the StepIndicator stage, for onboarding screens
@@ -54,6 +70,8 @@ class BaseScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         if self.STAGE:
+            from widgets.step_indicator import StepIndicator
+
             yield StepIndicator(self.STAGE)
         with VerticalScroll(id="body"):
             with Vertical(id="content"):
@@ -85,23 +103,31 @@ class BaseScreen(Screen):
         notice.update(Text(message))
         notice.display = bool(message)
 
+    def start_failed(self, message: str) -> None:
+        """The app could not start its session (server unreachable): words, and ctrl+r."""
+        self.status.show(message, "error")
+        self._set_retry(self.app.start_session)
+
     def action_retry(self) -> None:
         if self._retry is not None:
             retry, self._retry = self._retry, None
             retry()
 
     def call(self, busy: str | None, action: Callable[[], Awaitable[Any]],
-             done: Callable[[Any], Any] | None = None, *, group: str = "call") -> None:
-        """Run `action()` in a worker; `done(result)` on success, words on failure.
+             done: Callable[[Any], Any] | None = None, *, group: str = "call",
+             failed: Callable[[ApiError], Any] | None = None) -> None:
+        """Run `action()` in a worker; `done(result)` on success, words on failure (and
+        `failed(error)` first, for a placeholder that must stop saying "loading").
         `busy` is shown meanwhile (None: a background load that leaves the status alone)."""
         self._set_retry(None)
         if busy is not None:
             self.status.show(busy, "busy")
-        self.run_worker(partial(self._run, busy, action, done, group), group=group, exclusive=True, exit_on_error=False)
+        self.run_worker(partial(self._run, busy, action, done, group, failed), group=group, exclusive=True,
+                        exit_on_error=False)
 
-    async def _run(self, busy: str, action, done, group: str) -> None:
+    async def _run(self, busy: str, action, done, group: str, failed=None) -> None:
         def again() -> None:
-            self.call(busy, action, done, group=group)
+            self.call(busy, action, done, group=group, failed=failed)
 
         try:
             result = await action()
@@ -112,6 +138,8 @@ class BaseScreen(Screen):
                 if inspect.isawaitable(outcome):
                     await outcome
         except ApiError as error:
+            if failed is not None:
+                failed(error)
             if self.app.session.signed_out(error):
                 # The saved sign-in is gone (revoked elsewhere, expired): start over.
                 self.app.notify(error.message, severity="error", timeout=10)
@@ -133,6 +161,8 @@ class BaseScreen(Screen):
         fields = dict(error.fields)
         if error.code in self.ERROR_FIELDS:
             fields[self.ERROR_FIELDS[error.code]] = error.message
+        from widgets.form_field import FormField
+
         shown: list[FormField] = []
         for name, message in fields.items():
             for field in self.query(f"FormField#{name}").results(FormField):
@@ -151,6 +181,8 @@ class BaseScreen(Screen):
         """The screen's one action for its form (screens with a form override this)."""
 
     def on_input_submitted(self, event) -> None:
+        from widgets.form_field import FormField
+
         fields = [f for f in self.query(FormField).results(FormField) if f.display]
         inputs = [f.input for f in fields]
         if event.input not in inputs:
@@ -167,6 +199,8 @@ class BaseScreen(Screen):
 
     def form_ok(self) -> bool:
         """Check every visible field; focus the first with a problem."""
+        from widgets.form_field import FormField
+
         bad = [f for f in self.query(FormField).results(FormField) if f.display and not f.check()]
         if bad:
             bad[0].input.focus()

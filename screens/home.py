@@ -9,15 +9,17 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
-from screens.base import BaseScreen
+from screens.base import BaseScreen, needs_session
 from screens.confirm import ConfirmScreen
 from screens.regenerate_codes import RegenerateCodesScreen
 from screens.actions import Action, bindings
 from tui import home_view
-from tui.license_client import LeaseStatus
+from tui.home_cache import HomeCopy
+from tui.lease_status import LeaseStatus
 from tui.onboarding import Step
 from widgets.facts import Facts
 from widgets.lease_panel import LeasePanel
+
 
 def _when(moment) -> str:
     return moment.strftime("%b %d %H:%M") if moment else "—"
@@ -28,13 +30,16 @@ class HomeScreen(BaseScreen):
         Action("d", "revoke", "Revoke", "Revoke the highlighted session",
                "Sign out another device (pick it in the sessions table)"),
         Action("g", "new_codes", "New codes", "Make new recovery codes",
-               "With an authenticator or recovery code; the old codes stop working"),
+               "With an authenticator or recovery code; the old codes stop working", show=False),
         Action("s", "take_seat", "Take seat", "Take the seat again", "This machine has no live seat: take one"),
         Action("k", "activate_key", "Key", "Activate a license key",
                "Enter a key you received; this machine's seat moves to it"),
         Action("i", "install_choice", "Install", "Change the install choice", "macOS native or Docker workspace"),
         Action("p", "change_password", "Password", "Change password",
-               "Current password, then the new one; other devices are signed out"),
+               "Current password, then the new one; other devices are signed out", show=False),
+        Action("a", "admin_console", "Admin", "Open the admin console",
+               "Sessions, seats, users, quotas and audit of your organization (owners and admins)",
+               show=False),  # the button says "(a)"; the footer keeps room for f1
         Action("l", "app.logout", "Sign out"),
         Action("r", "reload", "Refresh", "Refresh", "Load your account, seat and sessions again", show=False),
     ]
@@ -42,47 +47,64 @@ class HomeScreen(BaseScreen):
 
     sessions: list = []
 
+    def __init__(self, copy: HomeCopy | None = None) -> None:
+        """`copy`: what to draw before the session is ready (a returning user's first frame)."""
+        super().__init__()
+        self.copy = copy
+
+    def _view(self) -> HomeCopy:
+        session = self.app.session
+        if self.app.session_ready and session.me is not None:
+            return home_view.copy_of(session, self.copy.usage if self.copy else None)
+        return self.copy
+
     def compose_body(self) -> ComposeResult:
-        me = self.app.session.me
-        yield Static(Text(home_view.title(me)), classes="screen-title")
+        view = self._view()
+        yield Static(Text(home_view.title(view.account)), classes="screen-title")
         with Horizontal(id="home-panels"):
-            yield Facts(self._account_rows(), label_width=12, id="account")
+            yield Facts(home_view.account_rows(view.account, view.install_choice), label_width=12, id="account")
             with Vertical(id="seat-column"):
-                yield LeasePanel(self.app.session.license.status(), compact=True, id="lease")
-                yield Facts([("Used today", "…")], label_width=13, id="usage")  # lines up with the lease panel
+                yield LeasePanel(view.lease, compact=True, id="lease")
+                # lines up with the lease panel
+                yield Facts([home_view.usage_row(view.usage)], label_width=13, id="usage")
         yield Static("Your sessions (d revokes the highlighted one)", classes="section-title")
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         table.add_columns("Device", "From", "Signed in", "Last seen", "")
         yield table
-        if home_view.can_administer(me):
-            yield Button("Admin console — coming in a later release", id="admin", disabled=True, compact=True)
-
-    def _account_rows(self) -> list[tuple[str, str]]:
-        session = self.app.session
-        return home_view.account_rows(session.me, session.state().install_choice)
+        if home_view.can_administer(view.account):
+            yield Button("Admin console (a)", id="admin", compact=True)
+        # Not in the footer (it keeps room for f1 at 80 columns), so said here.
+        yield Static("g new recovery codes · p change password · ctrl+p every action", classes="hint")
 
     def on_mount(self) -> None:
         self.app.lease_changed.subscribe(self, self.show_lease)
         self.query_one("#sessions", DataTable).focus()
+        if self.app.session_ready:
+            self.action_reload()
+        else:
+            self.status.show(self.app.starting_words(), "busy")
+
+    def session_ready(self) -> None:
+        """The app finished starting (drawn from the cached copy until now): the seat as the
+        session knows it now (offline when the server is away), then everything fresh."""
+        self._draw_lease(self.app.session.seat.status())
         self.action_reload()
 
     # -- loading ------------------------------------------------------------------------
 
+    @needs_session
     def action_reload(self) -> None:
         session = self.app.session
+        self.call("Loading your account…", lambda: home_view.load(session), self._show)
 
-        async def load():
-            await session.refresh_account()
-            return await session.sessions(), await session.usage_today()
-
-        self.call("Loading your account…", load, self._show)
-
-    def _show(self, loaded) -> None:
-        sessions, usage = loaded
-        self.query_one("#account", Facts).set_rows(self._account_rows())
-        self.query_one("#usage", Facts).set_rows([("Used today", f"{usage.used} of {usage.limit} commands")])
-        self.show_lease(self.app.session.license.status())
-        self.sessions = [s for s in sessions if s.revoked_at is None]
+    def _show(self, loaded: home_view.HomeData) -> None:
+        self.copy = loaded.copy
+        self.query_one("#account", Facts).set_rows(home_view.account_rows(loaded.copy.account,
+                                                                          loaded.copy.install_choice))
+        self.query_one("#usage", Facts).set_rows([home_view.usage_row(loaded.copy.usage)])
+        self._draw_lease(loaded.copy.lease)
+        self.app.sync_heartbeat()  # back to the server's pace after an outage
+        self.sessions = loaded.sessions
         table = self.query_one("#sessions", DataTable)
         table.clear()
         for info in self.sessions:
@@ -92,12 +114,21 @@ class HomeScreen(BaseScreen):
                           Text("this computer" if info.current else ""), key=info.id)
 
     def show_lease(self, status: LeaseStatus) -> None:
+        """After each heartbeat (the app's signal)."""
+        back_online = self.query_one("#lease", LeasePanel).state == "offline" and status.state == "online"
+        self._draw_lease(status)
+        if back_online:  # the server answers again: the rest of the page is stale too
+            self.action_reload()
+
+    def _draw_lease(self, status: LeaseStatus) -> None:
         self.query_one("#lease", LeasePanel).show_status(status)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "take_seat":
-            return not self.app.session.license.status().has_seat
+            return not self._view().lease.has_seat
+        if action == "admin_console":
+            return home_view.can_administer(self._view().account)
         return super().check_action(action, parameters)
 
     # -- actions ------------------------------------------------------------------------
@@ -108,6 +139,7 @@ class HomeScreen(BaseScreen):
             return None
         return self.sessions[table.cursor_row]
 
+    @needs_session
     def action_revoke(self) -> None:
         info = self._highlighted()
         if info is None:
@@ -127,6 +159,7 @@ class HomeScreen(BaseScreen):
 
         self.app.push_screen(ConfirmScreen("Revoke session", question, yes="Revoke"), answered)
 
+    @needs_session
     def action_new_codes(self) -> None:
         def entered(proof: str | None) -> None:
             if proof:
@@ -136,6 +169,7 @@ class HomeScreen(BaseScreen):
 
         self.app.push_screen(RegenerateCodesScreen(), entered)
 
+    @needs_session
     def action_change_password(self) -> None:
         from screens.change_password import ChangePasswordScreen
 
@@ -146,6 +180,7 @@ class HomeScreen(BaseScreen):
 
         self.app.push_screen(ChangePasswordScreen(), changed)
 
+    @needs_session
     def action_take_seat(self) -> None:
         def taken(status: LeaseStatus) -> None:
             self.show_lease(status)
@@ -156,6 +191,13 @@ class HomeScreen(BaseScreen):
                 self.status.show(status.describe(), "error")
 
         self.call("Taking a seat for this machine…", self.app.session.seat.acquire, taken)
+
+    def action_admin_console(self) -> None:
+        self.app.open_admin_console()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "admin":
+            self.app.open_admin_console()
 
     def action_install_choice(self) -> None:
         self.app.go(Step.INSTALL_CHOICE)

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Static
 
 from screens.base import BaseScreen
 from screens.actions import Action, bindings
-from tui.license_client import LeaseStatus
+from tui.lease_status import LeaseStatus
 from widgets.columns import columns_that_fit
 from widgets.form_field import FormField
 from widgets.lease_panel import LeasePanel
@@ -82,7 +82,11 @@ class LicenseScreen(BaseScreen):
 
     def load(self) -> None:
         self.call("Loading your organization's licenses…", self.app.session.licenses, self._show_licenses,
-                  group="load")
+                  group="load", failed=self._not_loaded)
+
+    def _not_loaded(self, _error) -> None:
+        self.query_one("#licenses", Static).update(Text("Your organization's licenses could not be loaded "
+                                                        "(see below). Press ctrl+r to try again."))
 
     listing = None
 

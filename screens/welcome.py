@@ -9,6 +9,7 @@ from textual.widgets import Button, Static
 
 from screens.base import BaseScreen
 from screens.actions import Action, bindings
+from tui.local_start import last_account
 from tui.onboarding import Step
 
 INTRO = ("CODITECT runs AI agents on your own machine. In a few minutes this console creates "
@@ -42,7 +43,7 @@ class WelcomeScreen(BaseScreen):
 
     def on_mount(self) -> None:
         # Someone who signed in here before most likely wants to sign in again.
-        self.query_one("#login" if self.app.session.last_account else "#register", Button).focus()
+        self.query_one("#login" if last_account(self.app.config) else "#register", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.app.go(self.CHOICES[event.button.id])

@@ -151,12 +151,13 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / f"server-{self.port}.log"
         data_dir.mkdir(parents=True, exist_ok=True)
-        self._log_file = open(self.log, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "console.cli", "server", "--port", str(self.port),
-             "--workers", str(workers), "--database-url", database_url, "--data-dir", str(data_dir), *args],
-            stdout=self._log_file, stderr=subprocess.STDOUT,
-        )
+        self._argv = [sys.executable, "-m", "console.cli", "server", "--port", str(self.port),
+                      "--workers", str(workers), "--database-url", database_url, "--data-dir", str(data_dir), *args]
+        self._launch("wb")
+
+    def _launch(self, mode: str) -> None:
+        self._log_file = open(self.log, mode)
+        self.proc = subprocess.Popen(self._argv, stdout=self._log_file, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -168,6 +169,11 @@ class LiveServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def restart(self) -> None:
+        """Start it again after stop(): the same port, data dir (keys) and database."""
+        self.stop()
+        self._launch("ab")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -49,15 +49,14 @@ class AppConfig:
         return self.api_url is None
 
     @property
+    def scope(self) -> str:
+        """Which server a saved sign-in belongs to (embedded servers differ by data dir)."""
+        return self.api_url or f"embedded:{self.data_dir}"
+
+    @property
     def base_url(self) -> str:
         """The URL httpx talks to (a fixed placeholder host in embedded mode)."""
         return EMBEDDED_BASE_URL if self.embedded else self.api_url
-
-    @property
-    def server_scope(self) -> str:
-        """Which server a saved sign-in (and its pinned keys) belong to; embedded servers
-        differ by data dir."""
-        return self.api_url or f"embedded:{self.data_dir}"
 
     @property
     def server_label(self) -> str:

@@ -26,8 +26,8 @@ class KeyringUnavailable(Exception):
 
 
 def sign_in_scope(config: AppConfig) -> str:
-    """Which server a saved sign-in belongs to (embedded servers differ by data dir)."""
-    return config.server_scope
+    """Which server a saved sign-in belongs to (AppConfig.scope: one definition)."""
+    return config.scope
 
 
 def _entry(scope: str, account: str) -> str:

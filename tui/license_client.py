@@ -1,11 +1,12 @@
 """This machine's seat: acquire, heartbeat, offline grace, release.
 
-The lease (a signed JWT from the server) is cached in data_dir/lease.json (0600), so after
-3 failed heartbeats the console keeps working offline for as long as the lease is valid
-(7 days from the last heartbeat). It is checked against the server keys pinned apart from
-it (tui/lease_keys.py, rules in server/schemas/lease_trust.py), never against keys in the
-file, and at the trusted time (a clock set back is refused). The app runs the timer
-(every `heartbeat_interval_s`) and calls `heartbeat()`.
+The lease (a signed JWT from the server) is cached in data_dir/lease.json (0600), so from
+the first failed heartbeat the console keeps working offline for as long as the lease is valid
+(7 days from the last heartbeat), and the server is tried again with backoff. The lease is
+checked against the server keys pinned apart from it (tui/lease_keys.py, rules in
+server/schemas/lease_trust.py), never against keys in the file, and at the trusted time (a
+clock set back is refused). The app runs the timer (every `heartbeat_interval_s`) and calls
+`heartbeat()`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from server.schemas import lease_trust
@@ -23,10 +22,13 @@ from tui.config import AppConfig, read_json, write_private_file
 from tui.credentials import CredentialStore
 from tui.hardware import device_name, hardware_id
 from tui.lease_keys import PinnedKeys
+from tui.lease_status import LeaseStatus  # noqa: F401 (re-exported)
 
 LEASE_FILE = "lease.json"
-FAILURES_BEFORE_OFFLINE = 3
-OFFLINE_RETRY_S = 3600  # while offline, try the server hourly
+FAILURES_BEFORE_OFFLINE = 1  # say "offline" at the first unanswered heartbeat, not minutes later
+# While offline the server is tried again with backoff: 10 s, 20 s, 40 s… up to 5 minutes.
+OFFLINE_RETRY_FIRST_S = 10
+OFFLINE_RETRY_MAX_S = 300
 DEFAULT_HEARTBEAT_S = 300
 
 _AGAIN = " Connect to the server and acquire a seat again."
@@ -43,33 +45,6 @@ _OFFLINE_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class LeaseStatus:
-    state: str = "none"  # none | online | offline | lost
-    valid_until: datetime | None = None
-    seat_id: str | None = None
-    tier: str | None = None
-    license_key: str | None = None
-    seats_used: int | None = None
-    seats_total: int | None = None
-    daily_limit: int | None = None
-    reason: str | None = None  # plain words for "offline" and "lost"
-
-    @property
-    def has_seat(self) -> bool:
-        return self.state in ("online", "offline")
-
-    def describe(self) -> str:
-        until = self.valid_until.strftime("%Y-%m-%d %H:%M UTC") if self.valid_until else "?"
-        return {
-            "none": "No seat on this machine yet.",
-            "online": f"Seat active (lease valid until {until}).",
-            # The expiry is its own line wherever this is shown: not said twice.
-            "offline": "Working offline: the server is tried again hourly.",
-            "lost": self.reason or "This machine's seat was lost.",
-        }[self.state]
-
-
 class LicenseClient:
     def __init__(self, api: ApiClient, config: AppConfig, *, clock=time.time,
                  credentials: CredentialStore | None = None) -> None:
@@ -77,7 +52,7 @@ class LicenseClient:
         self.config = config
         self.path: Path = config.data_dir / LEASE_FILE
         self._clock = clock
-        self.keys = PinnedKeys(credentials or CredentialStore(config), config.server_scope, clock=clock)
+        self.keys = PinnedKeys(credentials or CredentialStore(config), config.scope, clock=clock)
         self._failures = 0
         self._status = LeaseStatus()
         self.hardware_id = hardware_id(config.data_dir)
@@ -87,13 +62,15 @@ class LicenseClient:
 
     @property
     def heartbeat_interval_s(self) -> int:
-        return OFFLINE_RETRY_S if self._status.state == "offline" else self._server_interval
+        if self._status.state != "offline":
+            return self._server_interval
+        return min(OFFLINE_RETRY_MAX_S, OFFLINE_RETRY_FIRST_S * 2 ** max(0, self._failures - 1))
 
     def status(self) -> LeaseStatus:
         return self._status
 
     def cached_lease(self) -> dict | None:
-        """This account's saved lease on this machine ({seat_id, lease_token, jwks}), or None."""
+        """This account's saved lease on this machine ({seat_id, lease_token}), or None."""
         return self._cache()
 
     # -- actions ------------------------------------------------------------------------
@@ -115,7 +92,8 @@ class LicenseClient:
         return await self._online(lease)
 
     async def heartbeat(self) -> LeaseStatus:
-        """One heartbeat. Unreachable server: counts a failure (offline after 3).
+        """One heartbeat. Unreachable server: counts a failure (offline at once, while the
+        cached lease is valid).
         Seat gone: state "lost". Other errors (e.g. signed out) are raised."""
         cached = self._cache()
         if not cached:
@@ -129,14 +107,18 @@ class LicenseClient:
                 return self._lost(error.message)
             if not error.retryable:
                 raise
-            self._failures += 1
-            if self._failures >= FAILURES_BEFORE_OFFLINE or self._status.state == "offline":
-                status = self.check_offline()
-                await asyncio.to_thread(self.keys.save)
-                return status
-            return self._status
+            status = self.unanswered()
+            await asyncio.to_thread(self.keys.save)
+            return status
         self._failures = 0
         return await self._online(lease)
+
+    def unanswered(self) -> LeaseStatus:
+        """The server did not answer a heartbeat: count it; offline (while the lease is valid)."""
+        self._failures += 1
+        if self._failures >= FAILURES_BEFORE_OFFLINE or self._status.state == "offline":
+            return self.check_offline()
+        return self._status
 
     async def release(self) -> None:
         """Give the seat back (best effort: the server reclaims it after its TTL anyway)."""

@@ -14,7 +14,7 @@ from server.schemas.license_key import LicenseKeyError, parse_license_key
 from tui import preferences
 from tui.api import ApiError
 from tui.errors import SIGNED_OUT_CODES
-from tui.license_client import LeaseStatus
+from tui.lease_status import LeaseStatus
 from tui.onboarding import ROLES_WITHOUT_SEAT
 
 if TYPE_CHECKING:
@@ -59,7 +59,14 @@ class Seat:
         return status
 
     async def heartbeat(self) -> LeaseStatus:
-        return await self._session.guard(self.client.heartbeat())
+        """One heartbeat (the app's timer). After an outage it signs in again first; a server
+        that still does not answer leaves the seat offline while the lease is valid."""
+        try:
+            return await self._session.guard(self.client.heartbeat())
+        except ApiError as error:
+            if error.retryable and not self._session.connected:
+                return self.client.unanswered()
+            raise
 
     async def restore(self) -> LeaseStatus:
         """After the account is known: resume the cached lease (online, or offline while valid)."""
@@ -76,6 +83,13 @@ class Seat:
         except ApiError as error:
             if error.code in SIGNED_OUT_CODES:
                 raise
+
+    async def resume(self) -> LeaseStatus:
+        """Back online after an outage (or a start without the server): heartbeat at once, and
+        take the seat back should the server have reclaimed it meanwhile."""
+        await self.restore()
+        await self.take_back()
+        return self.status()
 
     async def take_back(self) -> None:
         """A user who held a seat on this machine before gets it back (at sign-in, and on

@@ -20,10 +20,10 @@ import asyncio
 import time
 
 from server import schemas
-from tui import backend, preferences
+from tui import backend, home_cache, preferences
 from tui.api import ApiClient, ApiError, Tokens
 from tui.config import AppConfig
-from tui.credentials import CredentialStore, sign_in_scope
+from tui.credentials import CredentialStore
 from tui.errors import SIGNED_OUT_CODES
 from tui.install_choice import save_choice, saved_choice
 from tui.license_client import LicenseClient
@@ -43,6 +43,9 @@ class AccountSession:
         self.license: LicenseClient | None = None
         self.me: schemas.MeResponse | None = None
         self.transport = None
+        # False after a start without the server (Home drawn offline from the cached copy): the
+        # next call signs in again with the saved token first (reconnect).
+        self.connected = True
         self.sign_in = SignIn(self)
         self.mfa = MfaSetup(self)
         self.seat = Seat(self)
@@ -50,13 +53,14 @@ class AccountSession:
         # key under which a token is saved. None once signed out.
         self._account: str | None = None
         self._start_lock = asyncio.Lock()
+        self._reconnect_lock = asyncio.Lock()
         # Words for the user that belong to no screen (shown once by the app, then dropped).
         self.notices: list[str] = []
 
     @property
     def scope(self) -> str:
         """Which server a saved sign-in belongs to (embedded servers differ by data dir)."""
-        return sign_in_scope(self.config)
+        return self.config.scope
 
     @property
     def owner(self) -> str | None:
@@ -101,10 +105,40 @@ class AccountSession:
             await self._load_account()
             await self.seat.take_back()
         except ApiError as error:
-            if error.retryable:
+            if not error.retryable:
+                await self._forget_sign_in()
+            elif not self._start_offline(account):
                 raise
-            await self._forget_sign_in()
         return self.state()
+
+    def _start_offline(self, account: str) -> bool:
+        """The server cannot be reached: go on from the cached copy of Home while this
+        machine's lease is valid (False: nothing usable offline)."""
+        copy = home_cache.load(self.config)
+        if copy is None or copy.account.email != account:
+            return False
+        self.me, self.license.owner = copy.account, copy.owner
+        if not self.license.check_offline().has_seat:
+            self.me, self.license.owner = None, None
+            return False
+        self.connected = False
+        return True
+
+    async def reconnect(self) -> None:
+        """After a start without the server: sign in again with the saved token, load the
+        account and heartbeat at once. Raises ServerUnreachable while it is still away."""
+        async with self._reconnect_lock:  # the heartbeat and a screen may both ask: one refresh
+            if self.connected:
+                return
+            try:
+                await self.api.refresh()
+            except ApiError as error:
+                if error.code in SIGNED_OUT_CODES or not error.retryable:
+                    await self._forget_sign_in()
+                raise
+            self.connected = True
+            self.me = await self.api.me()
+            await self.seat.resume()
 
     async def close(self) -> None:
         if self.api is not None:
@@ -170,8 +204,15 @@ class AccountSession:
     # -- shared by the parts --------------------------------------------------------------------
 
     async def guard(self, awaitable):
-        """Await a call that needs the sign-in; forget the sign-in when it has ended."""
+        """Await a call that needs the sign-in (reconnecting first after an offline start);
+        forget the sign-in when it has ended."""
         try:
+            if not self.connected:
+                try:
+                    await self.reconnect()
+                except BaseException:
+                    awaitable.close()  # never started
+                    raise
             return await awaitable
         except ApiError as error:
             if error.code in SIGNED_OUT_CODES:
@@ -220,6 +261,8 @@ class AccountSession:
         if self.license is not None:
             self.license.owner = None
         self.me = None
+        self.connected = True
+        await asyncio.to_thread(home_cache.forget, self.config)
         self.sign_in.forget()
         self.mfa.pending_recovery_codes = None
 

@@ -3,7 +3,7 @@ offline / lost states in plain words."""
 
 from __future__ import annotations
 
-from tui.license_client import LeaseStatus
+from tui.lease_status import LeaseStatus
 from widgets.facts import Facts
 
 
@@ -37,9 +37,11 @@ class LeasePanel(Facts):
         """`compact`: half a screen wide (home): shorter labels, no key."""
         super().__init__(label_width=13 if compact else 20, id=id)
         self.compact = compact
+        self.state = status.state
         self.show_status(status)
 
     def show_status(self, status: LeaseStatus) -> None:
+        self.state = status.state
         for state in ("offline", "lost"):
             self.set_class(status.state == state, f"-{state}")
         self.set_rows(lease_rows(status, with_key=not self.compact))

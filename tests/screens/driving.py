@@ -15,10 +15,16 @@ EMAIL = "ada@example.com"
 
 async def settle(pilot) -> None:
     """Until no worker runs and no message waits (navigation mounts screens whose
-    on_mount starts more workers, hence the loop)."""
+    on_mount starts more workers, hence the loop; a worker cancelled by a newer one of its
+    exclusive group is fine)."""
+    from textual.worker import WorkerCancelled
+
     app = pilot.app
     for _ in range(100):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # a newer exclusive worker replaced it: normal, keep waiting
+            pass
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
             return

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from server import schemas
-from tui.license_client import LeaseStatus
+from tui.lease_status import LeaseStatus
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 URI = f"otpauth://totp/CODITECT:ada%40example.com?secret={SECRET}&issuer=CODITECT"

@@ -94,13 +94,17 @@ async def test_new_recovery_codes_need_a_current_code(config, make_app, clock):
         assert screen_name(app) == "HomeScreen"
 
 
-async def test_owner_sees_the_admin_console_as_a_disabled_item(config, make_app, clock):
+async def test_owner_opens_the_admin_console_from_home(config, make_app, clock):
     app = make_app(config)
     async with app.run_test() as pilot:
         await settle(pilot)
         await onboard_to_home(pilot, clock)
         admin = app.screen.query_one("#admin", Button)
-        assert admin.disabled and "later release" in str(admin.label)
+        assert not admin.disabled and "Admin console" in str(admin.label)
+        await press(pilot, "a")
+        assert screen_name(app) == "AdminConsoleScreen"
+        await press(pilot, "escape")
+        assert screen_name(app) == "HomeScreen"
 
 
 async def test_command_palette_lists_the_actions_that_make_sense(config, make_app, clock):

@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from tests.screens.driving import (EMAIL, PASSWORD, create_license_key, enroll, fill, press, register,
                                    save_codes_and_continue, screen_name, settle, totp, verify_from_outbox)
 from tests.screens.test_home import onboard_to_home
-from tui.license_client import LeaseStatus
+from tui.lease_status import LeaseStatus
 from widgets.lease_panel import lease_rows
 from widgets.step_indicator import StepIndicator
 
@@ -138,7 +138,7 @@ async def test_docker_down_cannot_be_chosen(config, make_app, clock, docker_daem
         await press(pilot, "enter")
         await press(pilot, "ctrl+n")
         assert screen_name(app) == "HomeScreen" and app.session.state().install_choice == "later"
-        assert ("Install", "Decide later") in app.screen._account_rows()
+        assert ("Install", "Decide later") in app.screen.query_one("#account").rows
 
 
 async def test_install_choice_is_per_account(config, make_app, clock):

@@ -58,9 +58,14 @@ async def fixed_codes(pilot):
 
 
 async def fixed_home(pilot, status=fixed.ONLINE):
+    from dataclasses import replace
+
+    from tui import home_view
+
     screen = pilot.app.screen
-    screen._show((fixed.SESSIONS, fixed.USAGE))
-    screen.show_lease(status)
+    copy = home_view.copy_of(pilot.app.session, (fixed.USAGE.used, fixed.USAGE.limit))
+    screen._show(home_view.HomeData(copy=replace(copy, lease=status),
+                                    sessions=[s for s in fixed.SESSIONS if s.revoked_at is None]))
 
 
 def test_welcome(snap):

@@ -1,5 +1,6 @@
 """A new run resumes where the last one stopped, from the saved sign-in and server state."""
 
+import stat
 from datetime import timedelta
 
 import pytest
@@ -154,6 +155,37 @@ async def test_a_free_key_can_be_reacquired_after_the_seat_is_lost(session, tui_
     assert next_step(session.state()) is Step.LICENSE
     again = await session.seat.acquire(key)
     assert again.state == "online"
+
+
+async def test_a_seat_reclaimed_while_the_app_was_closed_is_taken_back_on_start(session, tui_config, clock, restart):
+    await onboard(session, tui_config, clock)
+    first = await session.seat.acquire()
+    session.choose_install("later")
+    await session.api.release_seat(first.seat_id)  # as the server's sweeper does after 15 minutes
+    again = await restart()
+    status = again.license.status()
+    assert status.state == "online" and status.seat_id != first.seat_id and again.seat.problem is None
+    assert next_step(again.state()) is Step.HOME  # not the license step saying "seat lost"
+
+
+async def test_home_copy_is_private_has_no_secret_and_goes_at_sign_out(session, tui_config, clock):
+    from tui import home_cache, home_view
+
+    account = await onboard(session, tui_config, clock)
+    await session.seat.acquire()
+    session.choose_install("docker")
+    loaded = await home_view.load(session)
+    path = tui_config.data_dir / home_cache.HOME_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    copy = home_cache.load(tui_config)
+    assert copy == loaded.copy and copy.account.email == account["email"] and copy.usage == (0, 10)
+    assert copy.install_choice == "docker" and copy.lease.tier == "free" and copy.lease.valid_until
+    text = path.read_text()
+    token = session.api.tokens
+    assert not any(s in text for s in (PASSWORD, account["secret"], *account["codes"],
+                                       token.refresh_token, token.access_token))
+    await session.logout()
+    assert not path.exists() and home_cache.load(tui_config) is None
 
 
 async def test_a_hang_up_gives_the_seat_back_and_the_next_start_takes_it_again(session, tui_config, clock, restart):
