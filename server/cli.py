@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--daily-limit", type=int, help="commands per user per UTC day (default: the tier's)")
     p.add_argument("--expires", metavar="YYYY-MM-DD", help="expiry date (UTC)")
 
+    p = sub.add_parser("rotate-signing-key", help="retire the token/lease signing key and make a new one "
+                       "(consoles move to it through a statement signed by the old key); restart the server after")
+    _common(p)
+
     p = sub.add_parser("seed-demo", help="fill an empty database with realistic demo data")
     _common(p)
     p.add_argument("--tenants", type=int, default=50)
@@ -138,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         from server.commands.licenses import create_license
 
         return asyncio.run(create_license(settings, args))
+    if args.command == "rotate-signing-key":
+        from server.keys import rotate_signing_key
+
+        new = rotate_signing_key(settings.keys_dir)
+        print(f"New signing key {new.kid}; the old one is kept to vouch for it. Restart the server.")
+        return 0
     if args.command == "build-release":
         from server.commands.releases import build_release
 

@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SIGNING_KEY_FILE = "signing-ed25519.pem"
+RETIRED_SIGNING_DIR = "retired-signing"  # old signing keys: they only sign rotation statements
+RETIRED_KEEP = 5
 SECRET_KEY_FILE = "totp-secrets.key"
 CODE_MAC_KEY_FILE = "code-mac.key"
 
@@ -75,6 +77,14 @@ class SigningKey:
     def jwks(self) -> dict:
         return {"keys": [dict(self._public_jwk)]}
 
+    def rotation_statements(self, retired: list["SigningKey"], now: int) -> list[str]:
+        """The current JWKS, signed by each retired key: what lets a client that pinned an
+        older key trust this one (server/schemas/lease_trust.rotate)."""
+        from server.schemas.lease_trust import ROTATION_TYP
+
+        claims = {"keys": self.jwks()["keys"], "iat": now}
+        return [old.sign(claims, typ=ROTATION_TYP) for old in retired]
+
     def sign(self, claims: dict, typ: str = "JWT") -> str:
         return jwt.encode(claims, self._private, algorithm="EdDSA", headers={"kid": self.kid, "typ": typ})
 
@@ -94,6 +104,26 @@ class SigningKey:
             token, self._public, algorithms=["EdDSA"], audience=audience, issuer=issuer,
             options={"require": ["exp", "iat"], **options},
         )
+
+
+def retired_signing_keys(keys_dir: Path) -> list[SigningKey]:
+    """The retired signing keys, newest first."""
+    folder = keys_dir / RETIRED_SIGNING_DIR
+    paths = sorted(folder.glob("*.pem"), key=lambda p: p.stat().st_mtime_ns, reverse=True) if folder.is_dir() else []
+    return [SigningKey(serialization.load_pem_private_key(p.read_bytes(), password=None)) for p in paths]
+
+
+def rotate_signing_key(keys_dir: Path) -> SigningKey:
+    """`server rotate-signing-key`: the current key is retired (kept, to vouch for its
+    successor) and a new one signs from the next start on. Keeps the newest RETIRED_KEEP."""
+    current = keys_dir / SIGNING_KEY_FILE
+    old = SigningKey.load_or_create(keys_dir)
+    folder = keys_dir / RETIRED_SIGNING_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.replace(current, folder / f"{old.kid}.pem")
+    for stale in sorted(folder.glob("*.pem"), key=lambda p: p.stat().st_mtime_ns, reverse=True)[RETIRED_KEEP:]:
+        stale.unlink()
+    return SigningKey.load_or_create(keys_dir)
 
 
 class SecretBox:

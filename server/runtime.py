@@ -11,7 +11,7 @@ import os
 
 from server.config import Settings
 from server.db import create_schema, make_engine, make_sessionmaker
-from server.keys import CodeMac, SecretBox, SigningKey
+from server.keys import CodeMac, SecretBox, SigningKey, retired_signing_keys
 from server.migrations import upgrade
 from server.pool import pool_options
 from server.services.mail import make_mailer
@@ -38,6 +38,7 @@ class Runtime:
         self.verified_tokens = VerifiedTokens()
         self.mailer = make_mailer(settings)
         self.signing_key: SigningKey | None = None
+        self.retired_signing_keys: list[SigningKey] = []
         self.secret_box: SecretBox | None = None
         self.code_mac: CodeMac | None = None
         self._started = False
@@ -51,6 +52,7 @@ class Runtime:
                 return
             await asyncio.to_thread(_private_dir, self.settings.data_dir)
             self.signing_key = await asyncio.to_thread(SigningKey.load_or_create, self.settings.keys_dir)
+            self.retired_signing_keys = await asyncio.to_thread(retired_signing_keys, self.settings.keys_dir)
             self.secret_box = await asyncio.to_thread(SecretBox.load_or_create, self.settings.keys_dir)
             self.code_mac = await asyncio.to_thread(CodeMac.load_or_create, self.settings.keys_dir)
             await create_schema(self.engine)

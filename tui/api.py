@@ -30,6 +30,9 @@ class Tokens:
     refresh_token: str
     expires_at: float  # time.time() seconds
     session_id: str | None = None
+    # After a sign-in: this device's new credential for its next sign-in to the account
+    # (kept by tui/credentials.py; see server/services/devices.py).
+    device_token: str | None = None
 
     def __repr__(self) -> str:  # never print a token by accident
         return f"Tokens(session_id={self.session_id!r}, expires_at={self.expires_at!r})"
@@ -49,7 +52,14 @@ class LoginResult:
 
 def _tokens(body: BaseModel) -> Tokens:
     return Tokens(access_token=body.access_token, refresh_token=body.refresh_token,
-                  expires_at=time.time() + (body.expires_in or 0), session_id=body.session_id)
+                  expires_at=time.time() + (body.expires_in or 0), session_id=body.session_id,
+                  device_token=getattr(body, "device_token", None))
+
+
+def _device_token(value: str | None) -> str | None:
+    """A stored device credential that could not be one (a damaged store) is not sent:
+    the sign-in goes on as from an unknown device rather than failing."""
+    return value if isinstance(value, str) and 16 <= len(value) <= 512 else None
 
 
 def _retry_after(response: httpx.Response, body: dict) -> int | None:
@@ -221,9 +231,10 @@ class ApiClient:
         return await self._call("POST", "/auth/invitations/accept", schemas.AcceptInvitationResponse, body=body,
                                 auth=False)
 
-    async def login(self, email: str, password: str, device_name: str = "", hardware_id: str | None = None) -> LoginResult:
+    async def login(self, email: str, password: str, device_name: str = "", hardware_id: str | None = None,
+                    device_token: str | None = None) -> LoginResult:
         body = _request(schemas.LoginRequest, email=email, password=password, device_name=device_name[:200],
-                        hardware_id=hardware_id)
+                        hardware_id=hardware_id, device_token=_device_token(device_token))
         answer = await self._call("POST", "/auth/login", schemas.LoginResponse, body=body, auth=False)
         if answer.mfa_required:
             if not answer.mfa_token:
@@ -235,8 +246,10 @@ class ApiClient:
         await self._set_tokens(tokens)
         return LoginResult(tokens=tokens)
 
-    async def mfa_challenge(self, mfa_token: str, code: str | None = None, recovery_code: str | None = None) -> Tokens:
-        body = _request(schemas.MfaChallengeRequest, mfa_token=mfa_token, code=code, recovery_code=recovery_code)
+    async def mfa_challenge(self, mfa_token: str, code: str | None = None, recovery_code: str | None = None,
+                            device_token: str | None = None) -> Tokens:
+        body = _request(schemas.MfaChallengeRequest, mfa_token=mfa_token, code=code, recovery_code=recovery_code,
+                        device_token=_device_token(device_token))
         answer = await self._call("POST", "/auth/mfa/challenge", schemas.TokenResponse, body=body, auth=False)
         tokens = _tokens(answer)
         await self._set_tokens(tokens)
@@ -360,6 +373,10 @@ class ApiClient:
 
     async def jwks(self) -> schemas.Jwks:
         return await self._call("GET", "/.well-known/jwks.json", schemas.Jwks, auth=False)
+
+    async def jwks_rotation(self) -> schemas.JwksRotation:
+        """The current keys, each vouched for by a retired key (server/schemas/lease_trust)."""
+        return await self._call("GET", "/.well-known/jwks-rotation.json", schemas.JwksRotation, auth=False)
 
     async def usage_today(self) -> schemas.CommandUsageResponse:
         return await self._call("GET", "/usage/commands", schemas.CommandUsageResponse)

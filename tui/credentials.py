@@ -34,6 +34,10 @@ def _entry(scope: str, account: str) -> str:
     return f"{scope}|{account.strip().lower()}"
 
 
+def device_entry(scope: str, account: str) -> str:
+    return f"device|{_entry(scope, account)}"
+
+
 def call_with_timeout(fn, *args, timeout: float = KEYRING_TIMEOUT_S):
     """Run fn(*args) in a daemon thread; KeyringUnavailable on any exception or timeout.
 
@@ -79,39 +83,59 @@ class CredentialStore:
         self.fallback_notice: str | None = None
         self._notice_taken = False
 
-    # -- public -------------------------------------------------------------------------
+    # -- public ---------------------------------------------------------------------------
 
     def get(self, scope: str, account: str) -> str | None:
+        return self.get_secret(_entry(scope, account))
+
+    def set(self, scope: str, account: str, secret: str) -> None:
+        self.set_secret(_entry(scope, account), secret)
+        self._remember(scope, account)
+
+    def delete(self, scope: str, account: str) -> None:
+        """Forget the sign-in everywhere it may be (keyring and file). The account's
+        email stays remembered (a preference, not a secret) to prefill the next sign-in."""
+        self.delete_secret(_entry(scope, account))
+
+    # The console's other secrets live beside the sign-in, in the same keyring or file:
+    # the device credential of each account (services/devices on the server; it outlives
+    # a sign-out, since it names the device, not the session) and the pinned server keys
+    # (tui/lease_keys.py).
+
+    def get_device(self, scope: str, account: str) -> str | None:
+        return self.get_secret(device_entry(scope, account))
+
+    def set_device(self, scope: str, account: str, credential: str) -> None:
+        self.set_secret(device_entry(scope, account), credential)
+
+    def delete_device(self, scope: str, account: str) -> None:
+        self.delete_secret(device_entry(scope, account))
+
+    def get_secret(self, key: str) -> str | None:
         if self._keyring_ok:
             try:
-                secret = self._keyring("get_password", SERVICE, _entry(scope, account))
+                secret = self._keyring("get_password", SERVICE, key)
             except KeyringUnavailable as why:
                 self._fall_back(why)
             else:
                 if secret:
                     return secret
-        return self._file_entries().get(_entry(scope, account))
+        return self._file_entries().get(key)
 
-    def set(self, scope: str, account: str, secret: str) -> None:
-        key = _entry(scope, account)
+    def set_secret(self, key: str, secret: str) -> None:
         if self._keyring_ok:
             try:
                 self._keyring("set_password", SERVICE, key, secret)
             except KeyringUnavailable as why:
                 self._fall_back(why)
             else:
-                self._remember(scope, account)
                 self._file_delete(key)  # no stale copy left in a file
                 return
         entries = self._file_entries()
         entries[key] = secret
         self._file_write(entries)
-        self._remember(scope, account)
 
-    def delete(self, scope: str, account: str) -> None:
-        """Forget the sign-in everywhere it may be (keyring and file). The account's
-        email stays remembered (a preference, not a secret) to prefill the next sign-in."""
-        key = _entry(scope, account)
+    def delete_secret(self, key: str) -> None:
         if self._keyring_ok:
             try:
                 if self._keyring("get_password", SERVICE, key) is not None:

@@ -43,6 +43,8 @@ WORDS: dict[str, str] = {
     "code_expired": "That code has expired. Ask for a new one.",
     "verification_expired": "That code has expired. Ask for a new one.",
     "rate_limited": "Too many attempts. Try again later.",
+    "too_many_mails": ("Too many sign-up mails went to this address in the last hour (someone else may have "
+                       "typed it). Try again later."),
     "no_seats_available": "All seats of this license are in use. Free one on another machine, or ask your administrator for more.",
     "seat_gone": "This machine's seat was released. Acquire it again to keep working.",
     "license_in_use": "This license key already belongs to another organization.",
@@ -93,8 +95,8 @@ WORDS: dict[str, str] = {
 FIELD_WORDS: dict[str, str] = {
     "email": "Enter a valid email address.",
     "password": "Enter your password.",
-    "full_name": "Enter your name.",
-    "organization": "Enter your organization's name.",
+    "full_name": "Enter your name: one line, without invisible or direction-changing characters.",
+    "organization": "Enter your organization's name: one line, without invisible or direction-changing characters.",
     "code": "Enter the 6 digits.",
     "recovery_code": "Enter a recovery code like xxxx-xxxx-xxxx.",
     "totp_code": "Enter the 6 digits.",
@@ -121,10 +123,13 @@ WEAK_PASSWORD: dict[str, str] = {
 
 def describe(code: str, *, retry_after: int | None = None) -> str:
     """Plain words for an API error code (our own words, whatever the server said)."""
-    if code == "rate_limited" and retry_after:
+    if code in ("rate_limited", "too_many_mails") and retry_after:
         minutes = max(1, math.ceil(retry_after / 60))
-        unit = "minute" if minutes == 1 else "minutes"
-        return f"Too many attempts. Try again in {minutes} {unit}."
+        wait = f"Try again in {minutes} {'minute' if minutes == 1 else 'minutes'}."
+        if code == "too_many_mails":
+            return ("Too many sign-up mails went to this address in the last hour (someone else may have "
+                    f"typed it). {wait}")
+        return f"Too many attempts. {wait}"
     if code in WORDS:
         return WORDS[code]
     safe = re.sub(r"[^a-z0-9_]", "", str(code).lower())[:40] or "unknown"

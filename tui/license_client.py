@@ -1,23 +1,27 @@
 """This machine's seat: acquire, heartbeat, offline grace, release.
 
-The lease (a signed JWT from the server) and the server's JWKS are cached in
-data_dir/lease.json (0600), so from the first failed heartbeat the console keeps working
-offline for as long as the lease is valid (7 days from the last heartbeat), checked
-against the cached keys with server.schemas.lease.verify_lease; the server is then tried
-again with backoff. The app runs the timer (every `heartbeat_interval_s`) and calls
+The lease (a signed JWT from the server) is cached in data_dir/lease.json (0600), so from
+the first failed heartbeat the console keeps working offline for as long as the lease is valid
+(7 days from the last heartbeat), and the server is tried again with backoff. The lease is
+checked against the server keys pinned apart from it (tui/lease_keys.py, rules in
+server/schemas/lease_trust.py), never against keys in the file, and at the trusted time (a
+clock set back is refused). The app runs the timer (every `heartbeat_interval_s`) and calls
 `heartbeat()`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
+from server.schemas import lease_trust
 from tui.api import ApiClient, ApiError
 from tui.config import AppConfig, read_json, write_private_file
+from tui.credentials import CredentialStore
 from tui.hardware import device_name, hardware_id
+from tui.lease_keys import PinnedKeys
 from tui.lease_status import LeaseStatus  # noqa: F401 (re-exported)
 
 LEASE_FILE = "lease.json"
@@ -32,18 +36,23 @@ _OFFLINE_WORDS = {
     "expired": "The offline license lease has expired." + _AGAIN,
     "issued_in_future": "The license lease is dated in the future: check this computer's clock." + _AGAIN,
     "other_hardware": "The saved license lease belongs to another machine." + _AGAIN,
-    "unknown_kid": "The saved license lease was signed with a key this console does not know." + _AGAIN,
+    "unknown_kid": "The license lease was signed with a key this console was never given to trust." + _AGAIN,
+    "not_pinned": "This console has not yet learnt the license server's keys." + _AGAIN,
+    "clock_set_back": ("This computer's clock is behind a time this console has already seen: set the "
+                       "clock right.") + _AGAIN,
     "bad_signature": "The saved license lease is not genuine." + _AGAIN,
     "malformed": "The saved license lease cannot be read." + _AGAIN,
 }
 
 
 class LicenseClient:
-    def __init__(self, api: ApiClient, config: AppConfig, *, clock=time.time) -> None:
+    def __init__(self, api: ApiClient, config: AppConfig, *, clock=time.time,
+                 credentials: CredentialStore | None = None) -> None:
         self.api = api
         self.config = config
         self.path: Path = config.data_dir / LEASE_FILE
         self._clock = clock
+        self.keys = PinnedKeys(credentials or CredentialStore(config), config.scope, clock=clock)
         self._failures = 0
         self._status = LeaseStatus()
         self.hardware_id = hardware_id(config.data_dir)
@@ -61,16 +70,26 @@ class LicenseClient:
         return self._status
 
     def cached_lease(self) -> dict | None:
-        """This account's saved lease on this machine ({seat_id, lease_token, jwks}), or None."""
+        """This account's saved lease on this machine ({seat_id, lease_token}), or None."""
         return self._cache()
 
     # -- actions ------------------------------------------------------------------------
 
+    async def pin_keys(self) -> None:
+        """At the first sign-in to a server: pin its keys (kept from then on; replaced only
+        by a rotation the pinned keys vouch for)."""
+        if await asyncio.to_thread(self.keys.load) is not None:
+            return
+        jwks = (await self.api.jwks()).model_dump(mode="json")
+        trust = lease_trust.first_pin(jwks, self.keys.now())
+        if trust is not None:
+            self.keys.remember(trust)
+            await asyncio.to_thread(self.keys.save)
+
     async def acquire(self, license_key: str | None = None) -> LeaseStatus:
         lease = await self.api.acquire_seat(self.hardware_id, self.device_name, "desktop", license_key)
-        jwks = await self.api.jwks()
         self._failures = 0
-        return await self._online(lease, jwks.model_dump(mode="json"))
+        return await self._online(lease)
 
     async def heartbeat(self) -> LeaseStatus:
         """One heartbeat. Unreachable server: counts a failure (offline at once, while the
@@ -80,6 +99,7 @@ class LicenseClient:
         if not cached:
             self._status = LeaseStatus()
             return self._status
+        await asyncio.to_thread(self.keys.load)
         try:
             lease = await self.api.heartbeat(cached["seat_id"])
         except ApiError as error:
@@ -87,9 +107,11 @@ class LicenseClient:
                 return self._lost(error.message)
             if not error.retryable:
                 raise
-            return self.unanswered()
+            status = self.unanswered()
+            await asyncio.to_thread(self.keys.save)
+            return status
         self._failures = 0
-        return await self._online(lease, cached["jwks"])
+        return await self._online(lease)
 
     def unanswered(self) -> LeaseStatus:
         """The server did not answer a heartbeat: count it; offline (while the lease is valid)."""
@@ -110,12 +132,12 @@ class LicenseClient:
                 pass
 
     def check_offline(self) -> LeaseStatus:
-        """The cached lease verified offline against the cached JWKS (no request)."""
+        """The cached lease verified offline against the pinned keys (no request)."""
         cached = self._cache()
         if not cached:
             self._status = LeaseStatus()
             return self._status
-        check = self._verify(cached["lease_token"], cached["jwks"])
+        check = self._verify(cached["lease_token"])
         if not check.valid:
             return self._lost(_OFFLINE_WORDS.get(check.reason, _OFFLINE_WORDS["malformed"]))
         claims = check.claims or {}
@@ -141,16 +163,20 @@ class LicenseClient:
 
     # -- internals ----------------------------------------------------------------------
 
-    async def _online(self, lease, jwks: dict) -> LeaseStatus:
-        check = self._verify(lease.lease_token, jwks)
-        if check.reason == "unknown_kid":  # the server rotated its key since we cached it
-            jwks = (await self.api.jwks()).model_dump(mode="json")
-            check = self._verify(lease.lease_token, jwks)
+    async def _online(self, lease) -> LeaseStatus:
+        await self.pin_keys()  # a seat held since before keys were pinned (an older console)
+        check = self._verify(lease.lease_token)
+        if check.reason == "unknown_kid":  # the server rotated its key since we pinned it
+            await self._follow_rotation()
+            check = self._verify(lease.lease_token)
+        if check.valid:  # the lease's issue time is the server's time: the clock has seen it
+            self.keys.remember(self.keys.trust.seen(check.claims.get("iat")))
+        await asyncio.to_thread(self.keys.save)
         if not check.valid:  # a lease we could not use offline later is no lease
             return self._lost(_OFFLINE_WORDS.get(check.reason, _OFFLINE_WORDS["malformed"]))
         self._server_interval = int(lease.heartbeat_interval_s)
         write_private_file(self.path, json.dumps({
-            "owner": self.owner, "seat_id": lease.seat_id, "lease_token": lease.lease_token, "jwks": jwks,
+            "owner": self.owner, "seat_id": lease.seat_id, "lease_token": lease.lease_token,
         }, indent=2))
         info = await self._license_info(lease.license_key)
         self._status = LeaseStatus(
@@ -161,11 +187,28 @@ class LicenseClient:
         )
         return self._status
 
-    def _verify(self, lease_token: str, jwks: dict):
-        from server.schemas.lease import verify_lease
+    async def _follow_rotation(self) -> None:
+        """Move the pin to the server's new keys, if a pinned key vouches for them."""
+        trust = self.keys.trust
+        if trust is None:
+            return
+        try:
+            statements = (await self.api.jwks_rotation()).statements
+        except ApiError as error:
+            if error.retryable:
+                return
+            raise
+        rotated = lease_trust.rotate(trust, statements)
+        if rotated is not None:
+            self.keys.remember(rotated)
 
-        now = datetime.fromtimestamp(self._clock(), timezone.utc)
-        return verify_lease(lease_token, jwks, hardware_id=self.hardware_id, now=now)
+    def _verify(self, lease_token: str):
+        """The lease against the pinned keys, at the trusted time; the time is remembered."""
+        trust = self.keys.trust
+        if trust is not None:  # the time this console has lived through counts, whatever the clock says
+            trust = trust.seen(self.keys.now())
+            self.keys.remember(trust)
+        return lease_trust.check_offline(lease_token, trust, hardware_id=self.hardware_id, now=self._clock())
 
     async def _license_info(self, key: str | None):
         try:
@@ -184,6 +227,6 @@ class LicenseClient:
 
     def _cache(self) -> dict | None:
         data = read_json(self.path)
-        if data.get("owner") != self.owner or not all(k in data for k in ("seat_id", "lease_token", "jwks")):
+        if data.get("owner") != self.owner or not all(k in data for k in ("seat_id", "lease_token")):
             return None
         return data

@@ -75,6 +75,15 @@ class Seat:
             self._remember(status.license_key)
         return status
 
+    async def pin_server_keys(self) -> None:
+        """At the first sign-in to a server, pin its lease-signing keys (tui/lease_keys.py);
+        if they cannot be fetched now, the first seat pins them."""
+        try:
+            await self.client.pin_keys()
+        except ApiError as error:
+            if error.code in SIGNED_OUT_CODES:
+                raise
+
     async def resume(self) -> LeaseStatus:
         """Back online after an outage (or a start without the server): heartbeat at once, and
         take the seat back should the server have reclaimed it meanwhile."""

@@ -92,7 +92,7 @@ class AccountSession:
                 self.api = ApiClient(self.config.base_url, self.transport, server_name=self._server_name())
                 self.api.on_tokens = self._tokens_changed
                 self.api.saved_refresh_token = self._saved_refresh_token
-                self.license = LicenseClient(self.api, self.config, clock=self._clock)
+                self.license = LicenseClient(self.api, self.config, clock=self._clock, credentials=self.credentials)
         if self.me is not None:
             return self.state()
         account = await asyncio.to_thread(self.credentials.last_account, self.scope)
@@ -228,6 +228,7 @@ class AccountSession:
         take this machine's seat back."""
         with preferences.edit(self.config) as prefs:
             prefs.verified_waiting_login = None
+        await self.seat.pin_server_keys()
         await self._load_account()
         await self.seat.take_back()
 
@@ -242,6 +243,8 @@ class AccountSession:
         signed in), never under an account that signed out before."""
         if tokens is not None and self._account:
             await asyncio.to_thread(self.credentials.set, self.scope, self._account, tokens.refresh_token)
+            if tokens.device_token:  # a sign-in: this device's credential for the next one
+                await asyncio.to_thread(self.credentials.set_device, self.scope, self._account, tokens.device_token)
 
     async def _saved_refresh_token(self) -> str | None:
         """What is saved now (another process on this sign-in may have rotated it)."""

@@ -7,6 +7,7 @@ yet), never a bare string; the state machine then picks the screen from result.s
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -51,6 +52,9 @@ class SignIn:
         self._session = session
         self._mfa_token: str | None = None
         self._password: str | None = None  # between register/login and verify only, in memory
+        # This console's credential for the account (server/services/devices.py), sent with
+        # the password and again with the second factor: failures elsewhere do not lock it out.
+        self._device_token: str | None = None
 
     @property
     def config(self):
@@ -132,8 +136,9 @@ class SignIn:
         session = self._session
         hardware = session.license.hardware_id if session.license else None
         session.signing_in_as(email)
+        self._device_token = await asyncio.to_thread(session.credentials.get_device, session.scope, email)
         try:
-            answer = await session.api.login(email, password, device_name(), hardware)
+            answer = await session.api.login(email, password, device_name(), hardware, self._device_token)
         except ApiError as error:
             session.signing_in_as(None)
             if error.code != "email_not_verified":
@@ -158,7 +163,8 @@ class SignIn:
         code = six_digits(code) if code is not None else None
         recovery_code = recovery_code.strip() if recovery_code is not None else None
         try:
-            await self._session.api.mfa_challenge(self._mfa_token, code=code, recovery_code=recovery_code)
+            await self._session.api.mfa_challenge(self._mfa_token, code=code, recovery_code=recovery_code,
+                                                  device_token=self._device_token)
         except ApiError as error:
             if error.code in ("mfa_token_invalid", "rate_limited"):
                 self._mfa_token = None

@@ -11,7 +11,7 @@ from typing import Callable
 
 from textual.validation import ValidationResult, Validator
 
-from server.schemas.common import plain_text_problem
+from server.schemas.common import name_problem, plain_text_problem
 from server.schemas.identity import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from server.schemas.license_key import license_key_problem
 from tui.codes import is_recovery_code, is_six_digits
@@ -33,11 +33,14 @@ class EmailAddress(Validator):
 
 
 class PlainLine(Validator):
-    """Names: one line of plain text. A pasted tab or line break is said, not silently kept."""
+    """Names: one line of plain text, nothing invisible. A pasted tab, line break or
+    direction-changing character is said, not silently kept (the server refuses them too)."""
 
     def validate(self, value: str) -> ValidationResult:
         if plain_text_problem(value):
             return self.failure("Use one line of plain text: no tabs, line breaks or other control characters.")
+        if name_problem(value):
+            return self.failure("Use visible characters only: no invisible or direction-changing characters.")
         return self.success()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from server.errors import ApiError
 from server.models import Tenant
 from server.runtime import Runtime
+from server.schemas.common import check_name
 from server.schemas.identity import Email
 from server.services import audit
 from server.services.auth import create_account
@@ -43,6 +44,11 @@ async def create_user(settings, args) -> int:
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         return _fail("no password on standard input (pipe it in: echo \"$PASSWORD\" | ... --password-stdin).")
+    full_name = args.full_name or email.split("@")[0]
+    try:
+        check_name(full_name)
+    except ValueError as why:
+        return _fail(f"--full-name {why}.")
     if args.role == "support" and args.tenant:
         return _fail("support users belong to the staff tenant; leave out --tenant.")
     if args.role != "support" and not args.tenant:
@@ -58,7 +64,7 @@ async def create_user(settings, args) -> int:
                 if tenant is None or tenant.is_staff:
                     return _fail(f"no tenant with id {args.tenant!r}.")
             user = await create_account(db, runtime, email=email, password=password,
-                                        full_name=args.full_name or email.split("@")[0], tenant=tenant,
+                                        full_name=full_name, tenant=tenant,
                                         role=args.role, verified=True)
             await audit.record(db, runtime.clock, "auth.user_created", tenant_id=tenant.id, target=f"user:{user.id}",
                                detail={"role": args.role, "via": "cli"})

@@ -2,6 +2,7 @@
 
 from server.models.audit import AuditEvent
 from server.models.base import Base, UTCDateTime, new_id
+from server.models.devices import DeviceCredential
 from server.models.identity import (
     ROLES,
     AuthFailure,
@@ -21,6 +22,6 @@ from server.models.workspace import ContainerSessionLink, DeploymentCredential, 
 
 __all__ = [
     "AuditEvent", "AuthFailure", "Base", "CommandUsage", "ContainerSessionLink", "DeploymentCredential",
-    "EmailVerification", "Invitation", "License", "LoginSession", "MfaChallenge", "PasswordReset", "ROLES",
-    "RecoveryCode", "RefreshToken", "Release", "Seat", "SshKey", "Tenant", "UTCDateTime", "User", "new_id",
+    "DeviceCredential", "EmailVerification", "Invitation", "License", "LoginSession", "MfaChallenge", "PasswordReset",
+    "ROLES", "RecoveryCode", "RefreshToken", "Release", "Seat", "SshKey", "Tenant", "UTCDateTime", "User", "new_id",
 ]

@@ -10,7 +10,7 @@ from server.schemas import (
     RecoveryCodesResponse, RefreshRequest, RegisterRequest, RegisterResponse, ResendVerificationRequest,
     SessionInfo, StatusResponse, TokenResponse, VerifyEmailLinkRequest, VerifyEmailRequest,
 )
-from server.services import auth, email_verification, invitations
+from server.services import auth, devices, email_verification, invitations
 from server.services.agent_sessions import open_agent_session
 from server.services.sessions import own_session, own_sessions, revoke_session
 
@@ -77,17 +77,20 @@ async def accept_invitation(body: AcceptInvitationRequest, db: DB, runtime: Runt
 @router.post("/login", response_model=LoginResponse, response_model_exclude_none=True)
 async def login(body: LoginRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> LoginResponse:
     result = await auth.login(db, runtime, email=body.email, password=body.password, device_name=body.device_name,
-                              hardware_id=body.hardware_id, client_addr=addr)
+                              hardware_id=body.hardware_id, client_addr=addr, device_token=body.device_token)
     if isinstance(result, str):
         return LoginResponse(mfa_required=True, mfa_token=result)
-    return LoginResponse(**_tokens(result).model_dump())
+    device_token = await devices.remember_device(db, runtime.clock, result.session_id, body.device_token)
+    return LoginResponse(**_tokens(result).model_dump(exclude={"device_token"}), device_token=device_token)
 
 
-@router.post("/mfa/challenge", response_model=TokenResponse)
+@router.post("/mfa/challenge", response_model=TokenResponse, response_model_exclude_none=True)
 async def mfa_challenge(body: MfaChallengeRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> TokenResponse:
     issued = await auth.complete_mfa(db, runtime, mfa_token=body.mfa_token, code=body.code,
-                                     recovery_code=body.recovery_code, client_addr=addr)
-    return _tokens(issued)
+                                     recovery_code=body.recovery_code, client_addr=addr,
+                                     device_token=body.device_token)
+    device_token = await devices.remember_device(db, runtime.clock, issued.session_id, body.device_token)
+    return _tokens(issued).model_copy(update={"device_token": device_token})
 
 
 @router.post("/mfa/enroll", response_model=MfaEnrollResponse)
@@ -115,7 +118,7 @@ async def mfa_recovery_codes(body: MfaProofRequest, principal: CurrentPrincipal,
     return RecoveryCodesResponse(recovery_codes=codes)
 
 
-@router.post("/refresh", response_model=TokenResponse)
+@router.post("/refresh", response_model=TokenResponse, response_model_exclude_none=True)
 async def refresh(body: RefreshRequest, db: DB, runtime: RuntimeDep, addr: ClientAddr) -> TokenResponse:
     return _tokens(await auth.refresh(db, runtime, body.refresh_token, addr))
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, model_validator
 
-from server.schemas.common import PlainText
+from server.schemas.common import Name, PlainText
 
 __all__ = [
     "Email", "RegisterRequest", "RegisterResponse", "VerifyEmailRequest", "VerifyEmailLinkRequest",
@@ -36,13 +36,15 @@ SixDigits = Annotated[str, Field(pattern=r"^\s*\d{3}\s?\d{3}\s*$", description="
 # xxxx-xxxx-xxxx; the server ignores case, spaces and dashes.
 RecoveryCode = Annotated[str, Field(min_length=8, max_length=64)]
 OpaqueToken = Annotated[str, Field(min_length=16, max_length=512)]
+# The device credential a console got at its last sign-in to the account (see LoginRequest).
+DeviceToken = Annotated[str, Field(min_length=16, max_length=512)]
 
 
 class RegisterRequest(BaseModel):
     email: Email
     password: str = _PASSWORD_FIELD
-    full_name: PlainText = Field(min_length=1, max_length=200)
-    organization: PlainText = Field(min_length=1, max_length=200)
+    full_name: Name = Field(min_length=1, max_length=200)
+    organization: Name = Field(min_length=1, max_length=200)
 
 
 class RegisterResponse(BaseModel):
@@ -83,6 +85,9 @@ class LoginRequest(BaseModel):
     password: str = _PASSWORD_FIELD
     device_name: PlainText = Field(default="", max_length=200)
     hardware_id: PlainText | None = Field(default=None, max_length=128)
+    # From this device's last successful sign-in to this account: failures made elsewhere
+    # do not lock a known device out. Unknown or invalid: the usual limits apply.
+    device_token: DeviceToken | None = None
 
 
 class TokenResponse(BaseModel):
@@ -91,6 +96,9 @@ class TokenResponse(BaseModel):
     token_type: str = "bearer"
     expires_in: int
     session_id: str
+    # After a sign-in (not a refresh): this device's new credential for the next sign-in
+    # to this account; the one presented is replaced.
+    device_token: str | None = None
 
 
 class LoginResponse(BaseModel):
@@ -104,6 +112,7 @@ class LoginResponse(BaseModel):
     token_type: str | None = None
     expires_in: int | None = None
     session_id: str | None = None
+    device_token: str | None = None
 
 
 class _CodeOrRecoveryCode(BaseModel):
@@ -119,6 +128,7 @@ class _CodeOrRecoveryCode(BaseModel):
 
 class MfaChallengeRequest(_CodeOrRecoveryCode):
     mfa_token: OpaqueToken
+    device_token: DeviceToken | None = None  # as in LoginRequest
 
 
 class MfaProofRequest(_CodeOrRecoveryCode):
@@ -185,7 +195,7 @@ class InvitationPreview(BaseModel):
 
 class AcceptInvitationRequest(BaseModel):
     token: OpaqueToken
-    full_name: PlainText = Field(min_length=1, max_length=200)
+    full_name: Name = Field(min_length=1, max_length=200)
     password: str = _PASSWORD_FIELD
 
 

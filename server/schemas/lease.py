@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 import jwt
 
 __all__ = ["LEASE_TYP", "LeaseCheck", "verify_lease"]
+# The keys given here must be ones the client pinned (server/schemas/lease_trust.py), never
+# keys read from the lease file itself.
 
 LEASE_TYP = "lease"
 _REQUIRED = ("seat_id", "license_key", "tier", "tid", "sub", "hardware_id", "iat", "exp")

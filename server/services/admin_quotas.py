@@ -42,6 +42,8 @@ async def quota_page(db: AsyncSession, clock, scope: TenantScope, *, cursor: str
 
 async def set_user_limit(db: AsyncSession, clock, scope: TenantScope, user_id: str, daily_limit: int | None) -> User:
     user = await scope.get_scoped(db, User, user_id)
+    if user.role == "owner":
+        scope.require_owner("change an owner's quota")
     before, user.daily_limit = user.daily_limit, daily_limit
     await scope.audit(db, clock, "quota.user_limit_set", target=f"user:{user.id}",
                       detail={"daily_limit": [before, daily_limit]})

@@ -32,6 +32,7 @@ async def list_seats(db: AsyncSession, clock, scope: TenantScope, *, ttl_s: int)
 async def force_release(db: AsyncSession, clock, scope: TenantScope, seat_id: str) -> None:
     """Idempotent, like the holder's own release."""
     seat = await scope.get_scoped(db, Seat, seat_id)
+    await scope.require_owner_to_act_on(db, seat.user_id, "release an owner's seat")
     await release_seat(db, clock, seat, "admin_released", actor=scope.actor, client_addr=scope.client_addr)
 
 

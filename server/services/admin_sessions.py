@@ -63,6 +63,7 @@ async def _emails(db: AsyncSession, user_ids: set[str]) -> dict[str, str]:
 
 async def revoke_one(db: AsyncSession, clock, scope: TenantScope, session_id: str) -> None:
     session = await scope.get_scoped(db, LoginSession, session_id)
+    await scope.require_owner_to_act_on(db, session.user_id, "sign out an owner")
     await session_service.revoke_session(
         db, clock, session, reason="admin_revoked", actor=scope.actor, client_addr=scope.client_addr,
     )
@@ -71,6 +72,8 @@ async def revoke_one(db: AsyncSession, clock, scope: TenantScope, session_id: st
 async def revoke_all_of_user(db: AsyncSession, clock, scope: TenantScope, user_id: str, *, reason: str) -> int:
     """End every session of a user and every seat they hold (even one no session holds)."""
     user = await scope.get_scoped(db, User, user_id)
+    if user.role == "owner":
+        scope.require_owner("sign out an owner")
     count = await session_service.revoke_user_sessions(
         db, clock, user.id, reason=reason, actor=scope.actor, client_addr=scope.client_addr,
     )

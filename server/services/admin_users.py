@@ -1,8 +1,9 @@
 """Admin management of the tenant's users: list, change role / disable, reset MFA, invite.
 
-Owner rules (decided here, documented in the README): only an owner may grant the owner
-role, take it away, disable an owner or reset an owner's MFA (an admin cannot lock the
-owners out); and the tenant always keeps one active owner (`last_owner`).
+Owner rules (documented in the README): only an owner may grant the owner role, take it
+away, disable an owner or reset an owner's MFA, and only an owner acts on an owner's quota,
+sessions and seats (TenantScope.require_owner_to_act_on: an admin cannot lock the owners
+out); and the tenant always keeps one active owner (`last_owner`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from server.schemas.admin import UserPatch
 from server.security import new_opaque_token, token_hash
 from server.services import throttle
 from server.services.admin_sessions import revoke_all_of_user
-from server.services.mail import OutgoingMail
+from server.services.mail import OutgoingMail, quoted_name
 from server.services.paging import decode_cursor, page_of
 from server.services.tenancy import TenantScope
 
@@ -84,13 +85,16 @@ async def reset_mfa(db: AsyncSession, clock, scope: TenantScope, user_id: str) -
 async def invite(db: AsyncSession, clock, scope: TenantScope, *, email: str, role: str
                  ) -> tuple[Invitation, OutgoingMail]:
     """-> (invitation, its mail to send after commit). Throttled per tenant (20 an hour,
-    100 a day); an address whose account is still unverified may be invited."""
+    100 a day), counted before anything about the address is looked at. The answer is the
+    same for every address: one that has an account already gets a mail saying so instead
+    of a code (nobody can accept that invitation), so an admin cannot probe which addresses
+    have accounts. An address whose account is still unverified may be invited."""
     if role == "owner":
         _require_owner(scope, "invite an owner")
-    if (await db.execute(select(User.id).where(User.email == email, User.email_verified_at.is_not(None)))).first():
-        raise ApiError(409, "email_taken", "An account with this e-mail address already exists.")
     await throttle.reserve(db, clock, throttle.invitations(scope.tenant_id),
                            title="Too many invitations from this organization.")
+    taken = (await db.execute(select(User.id).where(User.email == email,
+                                                   User.email_verified_at.is_not(None)))).first() is not None
     # A new invitation replaces any pending one for the same address.
     await db.execute(delete(Invitation).where(
         Invitation.tenant_id == scope.tenant_id, Invitation.email == email, Invitation.accepted_at.is_(None),
@@ -106,17 +110,25 @@ async def invite(db: AsyncSession, clock, scope: TenantScope, *, email: str, rol
     await scope.audit(db, clock, "user.invited", target=f"invitation:{invitation.id}",
                       detail={"email": email, "role": role})
     tenant_name = (await db.execute(select(Tenant.name).where(Tenant.id == scope.tenant_id))).scalar_one()
+    names = {"inviter_name": scope.actor.full_name or scope.actor.email, "inviter_email": scope.actor.email,
+             "tenant_name": tenant_name, "role": role}
     # Names typed by users stay out of the Subject (a header); the body quotes them.
-    mail = OutgoingMail(to=email, subject="You are invited to CODITECT", body=_invitation_body(
-        inviter=scope.actor.full_name or scope.actor.email, tenant_name=tenant_name, role=role,
-        token=token, expires_at=invitation.expires_at,
+    if taken:
+        return invitation, OutgoingMail(to=email, subject="You are invited to CODITECT",
+                                        body=_already_registered_body(**names))
+    return invitation, OutgoingMail(to=email, subject="You are invited to CODITECT", body=_invitation_body(
+        **names, token=token, expires_at=invitation.expires_at,
     ))
-    return invitation, mail
 
 
-def _invitation_body(*, inviter: str, tenant_name: str, role: str, token: str, expires_at) -> str:
+def _invitation_body(*, inviter_name: str, inviter_email: str, tenant_name: str, role: str, token: str,
+                     expires_at) -> str:
+    # The address is not verified by anyone yet: names typed by the inviting side appear
+    # only short and quoted, as names (services/mail.quoted_name).
     return (
-        f"{inviter} invited you to join {tenant_name} on CODITECT as {role}.\n\n"
+        f"You are invited to join an organization on CODITECT as {role}.\n\n"
+        f"  Organization: {quoted_name(tenant_name)}\n"
+        f"  Invited by:   {quoted_name(inviter_name)} <{inviter_email}>\n\n"
         "To accept:\n"
         "  1. Open CODITECT Console (run `coditect-console` in a terminal).\n"
         "  2. Choose \"I have an invitation\" (key i).\n"
@@ -128,9 +140,22 @@ def _invitation_body(*, inviter: str, tenant_name: str, role: str, token: str, e
     )
 
 
+def _already_registered_body(*, inviter_name: str, inviter_email: str, tenant_name: str, role: str) -> str:
+    """To an address that has an account already: the invitee learns it, the inviter
+    (who got the same answer as for any address) does not."""
+    return (
+        f"You were invited to join an organization on CODITECT as {role}.\n\n"
+        f"  Organization: {quoted_name(tenant_name)}\n"
+        f"  Invited by:   {quoted_name(inviter_name)} <{inviter_email}>\n\n"
+        "This address already has a CODITECT account, and an account belongs to one organization, "
+        "so this invitation cannot be accepted with it. If you want to join, ask the person who "
+        "invited you to invite another of your addresses. Otherwise, ignore this message; "
+        "nothing has changed in your account.\n"
+    )
+
+
 def _require_owner(scope: TenantScope, what: str) -> None:
-    if scope.actor.role != "owner":
-        raise ApiError(403, "owner_required", f"Only an owner can {what}.")
+    scope.require_owner(what)
 
 
 async def _ensure_another_owner(db: AsyncSession, scope: TenantScope, user: User) -> None:

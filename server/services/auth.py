@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import ApiError
 from server.models import LoginSession, MfaChallenge, RefreshToken, Tenant, User, new_id
 from server.security import new_opaque_token, token_hash
-from server.services import audit, email_verification, failures, mfa, registrations, throttle
+from server.services import audit, devices, email_verification, failures, mfa, registrations, throttle
 from server.services.licenses import create_free_license
 from server.services.passwords import check_password_policy, passwords_for
 from server.services.sessions import revoke_session
@@ -72,8 +72,7 @@ async def register(db: AsyncSession, runtime, *, email: str, password: str, full
                                 tenant=tenant, role="owner", verified=False)
     again = len(await registrations.pending(db, email)) > 1
     handle = registrations.new_handle(runtime, user)
-    await throttle.reserve(db, runtime.clock, throttle.codes_mailed(email),
-                           title="Too many verification mails to this address today.")
+    await throttle.reserve_mail_to(db, runtime.clock, email)
     await create_free_license(db, runtime.clock, tenant.id)
     await audit.record(db, runtime.clock, "auth.registered", tenant_id=tenant.id, actor=user,
                        client_addr=client_addr, target=f"user:{user.id}", detail={"again": again})
@@ -92,10 +91,13 @@ async def _count_failure(db: AsyncSession, runtime, *, email: str, user: User | 
 
 
 async def login(db: AsyncSession, runtime, *, email: str, password: str, device_name: str,
-                hardware_id: str | None, client_addr: str | None) -> IssuedTokens | str:
-    """-> tokens, or an MFA token (str) when the account has a second factor."""
-    held = await throttle.reserve(db, runtime.clock, throttle.sign_in(email, client_addr))
+                hardware_id: str | None, client_addr: str | None, device_token: str | None = None
+                ) -> IssuedTokens | str:
+    """-> tokens, or an MFA token (str) when the account has a second factor. A known
+    device (services/devices) is throttled under its own credential only."""
     candidates = await registrations.sign_in_candidates(db, email)
+    device = await devices.known_device(db, runtime.clock, candidates, device_token)
+    held = await throttle.reserve(db, runtime.clock, devices.sign_in_limits(email, device, client_addr))
     await db.commit()  # the attempt counts from now on; other requests use the database while argon2 runs
     hasher = passwords_for(runtime.settings)
     user = await registrations.match_password(hasher, candidates, password)
@@ -137,7 +139,7 @@ def _mfa_token_invalid() -> ApiError:
 
 
 async def complete_mfa(db: AsyncSession, runtime, *, mfa_token: str, code: str | None, recovery_code: str | None,
-                       client_addr: str | None) -> IssuedTokens:
+                       client_addr: str | None, device_token: str | None = None) -> IssuedTokens:
     now = runtime.clock.now()
     found = (
         await db.execute(
@@ -150,7 +152,8 @@ async def complete_mfa(db: AsyncSession, runtime, *, mfa_token: str, code: str |
     challenge, user = found
     if challenge.consumed_at is not None or challenge.expires_at <= now or user.disabled:
         raise _mfa_token_invalid()
-    held = await throttle.reserve(db, runtime.clock, throttle.sign_in(user.email, client_addr))
+    device = await devices.known_device(db, runtime.clock, user, device_token)
+    held = await throttle.reserve(db, runtime.clock, devices.sign_in_limits(user.email, device, client_addr))
     try:
         method = await mfa.prove_second_factor(db, runtime, user, code=code, recovery_code=recovery_code,
                                                client_addr=client_addr)

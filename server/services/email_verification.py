@@ -4,7 +4,7 @@ Both are stored only as digests. The code has just 20 bits, so it is stored as a
 keyed with a server secret kept outside the database (keys.CodeMac) and salted with the
 row's random id; the row dies after 15 minutes, on use, after 5 wrong codes, or when a
 newer code is sent. Wrong codes are throttled per client address and per address being
-verified, and at most 10 codes a day are mailed to one address.
+verified, and at most 10 codes an hour are mailed to one address.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from server.security import constant_time_equal, new_numeric_code, new_opaque_to
 from server.services import audit, registrations, throttle
 from server.services.passwords import passwords_for
 from server.services.links import open_or_paste, public_link
-from server.services.mail import OutgoingMail
+from server.services.mail import OutgoingMail, quoted_name
 
 CODE_TTL = timedelta(minutes=15)
 MAX_WRONG_CODES = 5
@@ -53,10 +53,13 @@ async def issue(db: AsyncSession, runtime, user: User, *, again: bool = False) -
         "registration verified keeps the address. If you did not register twice, ignore this mail.\n\n"
     ) if again else ""
     body = (
-        f"{warning}Hello {user.full_name},\n\n"
+        f"{warning}Hello,\n\n"
         f"Your CODITECT verification code is: {code[:3]} {code[3:]}\n\n"
         f"{open_or_paste(runtime.settings, 'verify your e-mail address')}\n{link}\n\n"
         f"The code and the link work once, for {int(CODE_TTL.total_seconds() // 60)} minutes.\n"
+        # The name was typed by whoever registered, perhaps not the owner of this mailbox:
+        # quoted and short, never free text of theirs.
+        f"The account was registered under the name {quoted_name(user.full_name)}.\n"
         "If you did not create a CODITECT account, ignore this mail.\n"
     )
     return OutgoingMail(to=user.email, subject="Your CODITECT verification code", body=body)

@@ -16,12 +16,27 @@ import os
 import smtplib
 import ssl
 import time
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
+
+
+QUOTED_NAME_MAX = 40
+
+
+def quoted_name(name: str, limit: int = QUOTED_NAME_MAX) -> str:
+    """A name a stranger chose, as it may appear in our mail: short, in double quotes, on
+    one line, without format characters (even from rows older than that rule), so that it
+    reads as a quoted name and never as our own words ("Your account is suspended...")."""
+    text = " ".join("".join(ch for ch in name if unicodedata.category(ch)[0] != "C").split())
+    text = text.replace('"', "'")
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return f'"{text}"'
 
 
 class MailError(Exception):

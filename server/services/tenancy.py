@@ -35,6 +35,17 @@ class TenantScope:
             raise ApiError(404, "not_found", f"No such {_NOUN.get(model.__name__, 'item')} in your organization.")
         return row
 
+    def require_owner(self, what: str) -> None:
+        """403 `owner_required` unless the acting admin is an owner."""
+        if self.actor.role != "owner":
+            raise ApiError(403, "owner_required", f"Only an owner can {what}.")
+
+    async def require_owner_to_act_on(self, db: AsyncSession, user_id: str, what: str) -> None:
+        """Only owners act on owners (roles, MFA, quota, sessions, seats): an admin cannot
+        starve, sign out or lock out the people who can remove them."""
+        role = (await db.execute(self.scoped(select(User.role).where(User.id == user_id), User))).scalar_one_or_none()
+        if role == "owner":
+            self.require_owner(what)
 
     async def audit(self, db: AsyncSession, clock, action: str, *, target: str | None = None,
                     detail: dict | None = None) -> None:

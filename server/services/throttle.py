@@ -31,7 +31,10 @@ ACCOUNT_LIMIT = 10  # per account: ASVS allows at most 100 an hour
 ADDR_LIMIT = 50  # per client address, across accounts (offices share addresses)
 VERIFY_LIMIT = 10  # wrong e-mail codes per address being verified (not the login key)
 SIGNUP_LIMIT = 10  # registrations + verification re-sends per client address and hour
-CODES_PER_DAY = 10  # verification mails per account and day
+# Verification mails per address and hour. An hour, not a day: strangers registering
+# someone's address can make its owner wait, and the wait must stay short (at most this).
+CODES_PER_HOUR = 10
+MAIL_WINDOW = timedelta(hours=1)
 INVITES_PER_HOUR, INVITES_PER_DAY = 20, 100  # per tenant
 
 # Longer than checking any password or code takes: a counted attempt younger than this may
@@ -40,6 +43,7 @@ IN_FLIGHT = timedelta(seconds=5)
 
 FAILED_ATTEMPTS = "Too many failed attempts."
 TOO_MANY_SIGNUPS = "Too many sign-ups from this network."
+TOO_MANY_MAILS = "Too many verification mails went to this address in the last hour."
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def signups(client_addr: str | None) -> list[Limit]:
 
 
 def codes_mailed(email: str) -> list[Limit]:
-    return [Limit(f"code:{email}", CODES_PER_DAY, timedelta(days=1))]
+    return [Limit(f"code:{email}", CODES_PER_HOUR, MAIL_WINDOW)]
 
 
 def invitations(tenant_id: str) -> list[Limit]:
@@ -82,14 +86,21 @@ class Reservation:
     ids: list[int]
 
 
-async def reserve(db: AsyncSession, clock, limits: list[Limit], *, title: str = FAILED_ATTEMPTS) -> Reservation:
-    """Count one attempt under every key, or raise 429 `rate_limited` (with Retry-After) and
+async def reserve(db: AsyncSession, clock, limits: list[Limit], *, title: str = FAILED_ATTEMPTS,
+                  code: str = "rate_limited") -> Reservation:
+    """Count one attempt under every key, or raise 429 `code` (with Retry-After) and
     count nothing. The caller commits (early, when slow work follows)."""
     reservation, retry_after = await _reserve(db, clock, limits)
     if reservation is None:
-        raise ApiError(429, "rate_limited", title, f"Wait {retry_after} seconds, then try again.",
+        raise ApiError(429, code, title, f"Wait {retry_after} seconds, then try again.",
                        headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
     return reservation
+
+
+async def reserve_mail_to(db: AsyncSession, clock, email: str) -> Reservation:
+    """One verification mail to `email`, or 429 `too_many_mails` saying how long to wait
+    (at most MAIL_WINDOW), so the person registering their own address is told plainly."""
+    return await reserve(db, clock, codes_mailed(email), title=TOO_MANY_MAILS, code="too_many_mails")
 
 
 async def try_reserve(db: AsyncSession, clock, limits: list[Limit]) -> Reservation | None:

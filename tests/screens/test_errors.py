@@ -150,3 +150,26 @@ async def test_keyring_unavailable_falls_back_to_a_file_and_says_so(config, make
         await settle(pilot)
         assert screen_name(app) == "LicenseScreen"  # resumed from the file
         assert not app.screen.query_one("#notice").display  # not again in a later launch
+
+
+async def test_sign_up_blocked_by_strangers_says_the_wait_in_words(config, make_app, clock):
+    """Strangers registered the address 10 times (from 10 networks): the real person is told
+    plainly why and how long to wait, at most an hour."""
+    import httpx
+
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        server = app.session.transport.app
+        for i in range(10):
+            transport = httpx.ASGITransport(app=server, client=(f"198.51.100.{i + 1}", 4000))
+            async with httpx.AsyncClient(transport=transport, base_url=config.base_url) as stranger:
+                r = await stranger.post("/api/v1/auth/register", json={
+                    "email": EMAIL, "password": "stranger-password-2026", "full_name": "Not Ada",
+                    "organization": f"Stranger {i}"})
+                assert r.status_code == 201, r.text
+            clock.advance(60)
+        await register(pilot)
+        assert screen_name(app) == "RegisterScreen"
+        message = app.screen.status.message
+        assert "Too many sign-up mails went to this address" in message and "Try again in 50 minutes." in message

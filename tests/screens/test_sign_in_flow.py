@@ -29,7 +29,8 @@ async def test_sign_in_with_totp_then_with_a_recovery_code(config, make_app, clo
         assert memory_keyring.entries  # the refresh token is in the keyring
 
         await sign_out(pilot)
-        assert not memory_keyring.entries  # logout deletes it
+        # Logout deletes the sign-in; this device's credential and the pinned server keys stay.
+        assert {key.split("|")[0] for _service, key in memory_keyring.entries} == {"device", "lease-keys"}
         await sign_in_password(pilot)
         assert screen_name(app) == "MfaChallengeScreen"
         await fill(pilot, "code", totp(account["secret"], clock))
@@ -91,3 +92,44 @@ async def test_wrong_password_is_said_under_the_field(config, make_app, clock):
         await press(pilot, "enter")
         assert screen_name(app) == "LoginScreen"
         assert "not right" in str(app.screen.query_one("#password .field-error").render())
+
+
+async def stranger_locks_the_account(app, clock) -> None:
+    """Ten wrong passwords for EMAIL from another network: the account's limit is reached."""
+    import httpx
+
+    transport = httpx.ASGITransport(app=app.session.transport.app, client=("198.51.100.66", 4000))
+    async with httpx.AsyncClient(transport=transport, base_url=app.config.base_url) as stranger:
+        for _ in range(10):
+            r = await stranger.post("/api/v1/auth/login", json={"email": EMAIL, "password": "not the password 1"})
+            assert r.status_code == 401
+        r = await stranger.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
+        assert r.status_code == 429  # the stranger is locked out, even with the right password
+    clock.advance(30)  # past the attempts still "in flight"
+
+
+async def test_a_stranger_cannot_lock_out_a_console_that_signed_in_before(config, make_app, clock, memory_keyring):
+    from tui.credentials import device_entry
+
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        account = await onboard_to_license(pilot, clock)
+        device = ("coditect-console", device_entry(app.session.scope, EMAIL))
+        assert memory_keyring.entries.get(device)
+        await sign_out(pilot)
+        assert memory_keyring.entries.get(device)  # it names the device: it outlives the sign-in
+        await stranger_locks_the_account(app, clock)
+        await sign_in_password(pilot)
+        assert screen_name(app) == "MfaChallengeScreen"
+        await fill(pilot, "code", totp(account["secret"], clock))
+        await press(pilot, "enter")
+        assert screen_name(app) == "LicenseScreen"
+
+        # A console that never signed in to the account (no device credential) keeps the
+        # limit, which still holds from the stranger's attempts.
+        await sign_out(pilot)
+        del memory_keyring.entries[device]
+        await sign_in_password(pilot)
+        assert screen_name(app) == "LoginScreen"
+        assert "Too many attempts. Try again in 15 minutes." in app.screen.status.message

@@ -110,3 +110,16 @@ async def test_the_license_table_drops_columns_at_60_columns_and_keeps_the_key(c
         key = app.session.license.status().license_key or ""
         shown = " ".join(cell for column in table.columns for cell in map(str, column._cells))
         assert key == "" or key in shown  # never cut
+
+
+async def test_a_direction_changing_character_in_a_name_is_said_under_the_field(config, make_app):
+    app = make_app(config)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "c")
+        for field in ("full_name", "organization"):
+            await fill(pilot, field, "Evil\u202eCorp")
+            error = str(app.screen.query_one(f"#{field} .field-error").render())
+            assert "no invisible or direction-changing characters" in error
+            await fill(pilot, field, "Zoë Núñez")
+            assert not str(app.screen.query_one(f"#{field} .field-error").render()).strip()

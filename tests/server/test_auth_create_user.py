@@ -51,6 +51,7 @@ async def test_errors_are_one_clear_line_and_exit_code_1(app, settings):
         (("--email", "not-an-email"), DEFAULT_PASSWORD, "not a valid e-mail"),
         (("--email", "m@example.com", "--role", "member"), DEFAULT_PASSWORD, "--tenant"),
         (("--email", "m@example.com", "--role", "member", "--tenant", "nope"), DEFAULT_PASSWORD, "no tenant"),
+        (("--email", "rlo@coditect.ai", "--full-name", "Help\u202eDesk"), DEFAULT_PASSWORD, "direction-changing"),
     ]
     for args, password, words in cases:
         done = create_user(settings, *args, password=password)

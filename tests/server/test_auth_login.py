@@ -25,7 +25,8 @@ async def test_login_returns_tokens_and_me_describes_the_account(client, setting
 async def test_login_token_response_shape(client, settings):
     account = await register_and_verify(client, settings, sign_in=False)
     tokens = await login(client, account["email"])
-    assert set(tokens) == {"mfa_required", "access_token", "refresh_token", "token_type", "expires_in", "session_id"}
+    assert set(tokens) == {"mfa_required", "access_token", "refresh_token", "token_type", "expires_in", "session_id",
+                           "device_token"}
     assert tokens["mfa_required"] is False
     assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 3600
 

@@ -51,7 +51,11 @@ async def test_sessions_page_filter_and_revoke(app, client, org, admin):
     assert ended.revoked_reason == "admin_revoked"
     r = await client.get("/api/v1/auth/me", headers=org.member["headers"])
     assert r.status_code == 401 and r.json()["code"] == "session_revoked"
-    assert await admin.revoke_user_sessions(org.owner["user_id"]) == 1
+    # Only owners act on owners: an admin signs out a member, not an owner.
+    with pytest.raises(ApiError) as refused:
+        await admin.revoke_user_sessions(org.owner["user_id"])
+    assert refused.value.code == "owner_required"
+    assert await admin.revoke_user_sessions(org.member["user_id"]) == 0  # already signed out above
 
 
 async def test_seats_users_quotas_audit(client, org, admin):

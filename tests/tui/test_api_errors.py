@@ -93,6 +93,8 @@ def test_rate_limit_words_carry_the_wait():
     assert describe("rate_limited", retry_after=30) == "Too many attempts. Try again in 1 minute."
     assert describe("rate_limited", retry_after=601) == "Too many attempts. Try again in 11 minutes."
     assert describe("rate_limited") == "Too many attempts. Try again later."
+    assert describe("too_many_mails", retry_after=3600).endswith("Try again in 60 minutes.")
+    assert "someone else may have typed it" in describe("too_many_mails")
 
 
 @pytest.mark.parametrize("code", [
