@@ -11,7 +11,8 @@ from screens.base import BaseScreen
 from server import schemas
 from widgets.facts import Facts
 from widgets.form_field import FormField
-from widgets.validators import InvitationCode, PasswordRules, PlainLine, SameAs
+from widgets.new_password import NewPassword
+from widgets.validators import InvitationCode, PlainLine
 
 # Shown once the code is known to be good.
 DETAILS = ("#invitation", "#full_name", "#password", "#confirm", "#accept")
@@ -41,10 +42,7 @@ class AcceptInvitationScreen(BaseScreen):
                                                  compact=True, max_length=512), id="token")
         yield FormField("Full name", Input(placeholder="Grace Hopper", compact=True, max_length=200,
                                                  validators=[PlainLine()]), id="full_name")
-        yield FormField("Password", Input(placeholder="12 characters or more", password=True, compact=True,
-                                          validators=[PasswordRules()], max_length=128), id="password")
-        yield FormField("Repeat password", Input(password=True, compact=True, max_length=128,
-                                                 validators=[SameAs(self._password)]), id="confirm")
+        yield NewPassword("Password")
         yield Button("Continue", id="continue", variant="primary", compact=True)
         yield Button("Accept and sign in", id="accept", variant="primary", compact=True)
 
@@ -81,20 +79,11 @@ class AcceptInvitationScreen(BaseScreen):
     def _code(self) -> str:
         return self.query_one("#token", FormField).value.strip()
 
-    def _password(self) -> str:
-        return self.query_one("#password", FormField).value
-
     @on(Input.Changed, "#token Input")
     def _code_changed(self) -> None:
         if self.previewed_code is not None and self._code() != self.previewed_code:
             self.previewed_code = None  # the details shown belong to the old code
             self._show_details(False)
-
-    @on(Input.Changed, "#password Input")
-    def _recheck_confirmation(self) -> None:
-        confirm = self.query_one("#confirm", FormField)
-        if confirm.value:
-            confirm.check()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.submit()
@@ -113,6 +102,6 @@ class AcceptInvitationScreen(BaseScreen):
             self.call("Checking the invitation…", lambda: session.sign_in.preview_invitation(code), self.show_invitation)
             return
         full_name = self.query_one("#full_name", FormField).value.strip()
-        password = self._password()
+        password = self.query_one(NewPassword).password
         self.call("Creating your account…", lambda: session.sign_in.accept_invitation(code, full_name, password),
                   lambda result: self.app.advance(result.state))

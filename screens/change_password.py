@@ -3,7 +3,6 @@ authenticator code when the account has one. The other devices are signed out.""
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Input, Static
 
@@ -11,8 +10,8 @@ from screens.actions import Action, bindings
 from screens.base import BaseScreen
 from tui.password import change_password, needs_second_factor
 from widgets.form_field import FormField
+from widgets.new_password import NewPassword
 from widgets.second_factor import SecondFactor
-from widgets.validators import PasswordRules, SameAs
 
 
 class ChangePasswordScreen(BaseScreen):
@@ -31,25 +30,13 @@ class ChangePasswordScreen(BaseScreen):
         yield Static("Your other devices will be signed out; this one stays signed in.", classes="lead")
         yield FormField("Current password", Input(password=True, compact=True, max_length=1024),
                         id="current_password")
-        yield FormField("New password", Input(placeholder="12 characters or more", password=True, compact=True,
-                                              validators=[PasswordRules()], max_length=128), id="password")
-        yield FormField("Repeat password", Input(password=True, compact=True, max_length=128,
-                                                 validators=[SameAs(self._password)]), id="confirm")
+        yield NewPassword("New password")
         yield SecondFactor(id="factor")
         yield Button("Change password", id="change", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#factor", SecondFactor).show(needs_second_factor(self.app.session))
         self.query_one("#current_password", FormField).input.focus()
-
-    def _password(self) -> str:
-        return self.query_one("#password", FormField).value
-
-    @on(Input.Changed, "#password Input")
-    def _recheck_confirmation(self) -> None:
-        confirm = self.query_one("#confirm", FormField)
-        if confirm.value:
-            confirm.check()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_factor":
@@ -73,9 +60,9 @@ class ChangePasswordScreen(BaseScreen):
             self.status.show("Fix the fields marked in red first.", "error")
             return
         current = self.query_one("#current_password", FormField).value
-        confirm = self.query_one("#confirm", FormField).value
+        confirm = self.query_one(NewPassword).repeated
         factor = self.query_one("#factor", SecondFactor).values()
         self.call("Changing your password…",
-                  lambda: change_password(self.app.session, current, self._password(), confirm, **factor),
+                  lambda: change_password(self.app.session, current, self.query_one(NewPassword).password, confirm, **factor),
                   # Not from inside this screen's own worker: dismissing ends its workers.
                   lambda words: self.app.call_later(self.dismiss, words))

@@ -4,7 +4,6 @@ the authenticator code when the account has one → signed in."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
@@ -13,8 +12,9 @@ from screens.actions import Action, bindings
 from screens.base import BaseScreen
 from tui.password import PasswordReset
 from widgets.form_field import FormField
+from widgets.new_password import NewPassword
 from widgets.second_factor import SecondFactor
-from widgets.validators import CodeOrLink, EmailAddress, PasswordRules, SameAs
+from widgets.validators import CodeOrLink, EmailAddress
 
 
 class ForgotPasswordScreen(BaseScreen):
@@ -42,11 +42,7 @@ class ForgotPasswordScreen(BaseScreen):
         with Vertical(id="reset-step"):
             yield FormField("Code", Input(placeholder="123 456 or the link", validators=[CodeOrLink()],
                                           compact=True, max_length=600), id="code")
-            yield FormField("New password", Input(placeholder="12 characters or more", password=True,
-                                                  compact=True, validators=[PasswordRules()], max_length=128),
-                            id="password")
-            yield FormField("Repeat password", Input(password=True, compact=True, max_length=128,
-                                                     validators=[SameAs(self._password)]), id="confirm")
+            yield NewPassword("New password")
             yield SecondFactor(id="factor")
         with Horizontal(classes="choices"):
             yield Button("Send code", id="continue", variant="primary", compact=True)
@@ -62,15 +58,6 @@ class ForgotPasswordScreen(BaseScreen):
         for name in ("code", "password", "confirm"):
             self.query_one(f"#{name}", FormField).display = shown
         self.query_one("#factor", SecondFactor).show(shown and self.flow.needs_second_factor)
-
-    def _password(self) -> str:
-        return self.query_one("#password", FormField).value
-
-    @on(Input.Changed, "#password Input")
-    def _recheck_confirmation(self) -> None:
-        confirm = self.query_one("#confirm", FormField)
-        if confirm.value:
-            confirm.check()
 
     @property
     def code_sent(self) -> bool:
@@ -114,7 +101,7 @@ class ForgotPasswordScreen(BaseScreen):
         code = self.query_one("#code", FormField).value
         factor = self.query_one("#factor", SecondFactor).values()
         self.call("Setting the new password…",
-                  lambda: self.flow.reset(code, self._password(), self.query_one("#confirm", FormField).value,
+                  lambda: self.flow.reset(code, self.query_one(NewPassword).password, self.query_one(NewPassword).repeated,
                                           **factor),
                   self._signed_in)
 

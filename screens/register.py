@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Input, Static
 
@@ -10,7 +9,8 @@ from screens.base import BaseScreen
 from screens.actions import Action, bindings
 from tui.onboarding import Step
 from widgets.form_field import FormField
-from widgets.validators import EmailAddress, PasswordRules, PlainLine, SameAs
+from widgets.new_password import NewPassword
+from widgets.validators import EmailAddress, PlainLine
 
 
 class RegisterScreen(BaseScreen):
@@ -33,20 +33,8 @@ class RegisterScreen(BaseScreen):
                                            validators=[PlainLine()]), id="full_name")
         yield FormField("Organization", Input(placeholder="Your company or team", compact=True, max_length=200,
                                               validators=[PlainLine()]), id="organization")
-        yield FormField("Password", Input(placeholder="12 characters or more", password=True, compact=True,
-                                          validators=[PasswordRules()], max_length=128), id="password")
-        yield FormField("Repeat password", Input(password=True, compact=True, max_length=128,
-                                                 validators=[SameAs(self._password)]), id="confirm")
+        yield NewPassword("Password")
         yield Button("Create account", id="create", variant="primary", compact=True)
-
-    def _password(self) -> str:
-        return self.query_one("#password", FormField).value
-
-    @on(Input.Changed, "#password Input")
-    def _recheck_confirmation(self) -> None:
-        confirm = self.query_one("#confirm", FormField)
-        if confirm.value:
-            confirm.check()
 
     def on_mount(self) -> None:
         self.query_one("#email", FormField).input.focus()
@@ -79,7 +67,7 @@ class RegisterScreen(BaseScreen):
             return
         value = {name: self.query_one(f"#{name}", FormField).value.strip()
                  for name in ("email", "full_name", "organization")}
-        password = self._password()
+        password = self.query_one(NewPassword).password
         self.call("Creating your account…",
                   lambda: self.app.session.sign_in.register(value["email"], password, value["full_name"], value["organization"]),
                   self.app.advance)
