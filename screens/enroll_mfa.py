@@ -87,6 +87,8 @@ class EnrollMfaScreen(BaseScreen):
         self.query_one("#enroll").set_class(self.size.width < code_width + STEPS_MIN_WIDTH, "-stacked")
         if code:  # a code taller than the page cannot be scanned: it says so instead
             code.set_max_rows(self.query_one("#body").size.height or None)
+            # The page may have become short enough to show the code field: focus it then.
+            self.call_after_refresh(self.focus_code_if_in_view)
 
     def start_enrollment(self) -> None:
         self.call("Preparing your authenticator code…", self.app.session.mfa.enroll, self.show_enrollment)
