@@ -134,6 +134,8 @@ class CoditectApp(App[None]):
         if not self.is_headless and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
         step, copy = first_step(self.config)
+        if step is Step.WELCOME and self.start_target:
+            step = None  # `admin`/`support`: the sign-in form, once the server is there
         if step is Step.HOME:
             from screens.home import HomeScreen
 
@@ -270,10 +272,9 @@ class CoditectApp(App[None]):
         state = state or self.session.state()
         self.show_notices()
         self.sync_heartbeat()
-        step = next_step(state)
-        if self.start_target and step in (Step.LICENSE, Step.INSTALL_CHOICE):
-            step = Step.HOME  # `coditect-console admin` needs no seat on this machine
-        self.go(step)
+        from tui.admin_console import step_for_console
+
+        self.go(step_for_console(next_step(state), self.start_target))
 
     def go(self, step: Step, email: str | None = None) -> None:
         """Show `step`'s screen; `email` prefills the sign-in form (e.g. "sign in instead")."""

@@ -46,6 +46,20 @@ def console_for(role: str | None) -> str | None:
     return None
 
 
+def step_for_console(step, target: str | None):
+    """Where `coditect-console admin|support` goes instead of onboarding's next step: an
+    existing account signs in (no sign-up offered), and a console needs no seat here."""
+    from tui.onboarding import Step
+
+    if target is None:
+        return step
+    if step is Step.WELCOME:
+        return Step.LOGIN
+    if step in (Step.LICENSE, Step.INSTALL_CHOICE):
+        return Step.HOME
+    return step
+
+
 def start_console(start: str | None, role: str | None) -> tuple[str | None, str | None]:
     """Where a signed-in user lands: (console to open or None for home, words when the
     requested console is not theirs). Support staff always land in the support console."""
