@@ -38,6 +38,11 @@ CONNECTIONS = 16
 WRK_THREADS = 2
 
 
+def percentile(ordered: list[float], p: float) -> float:
+    """The p-th percentile of an ascending list (nearest rank)."""
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
 def require_wrk() -> str:
     path = shutil.which("wrk")
     if path is None:
