@@ -78,8 +78,23 @@ def client_addr(request: Request) -> str | None:
 ClientAddr = Annotated[str | None, Depends(client_addr)]
 
 
+class _SignedIn:
+    """How a caller signed in, read from its token's claims (one rule for both callers)."""
+
+    claims: dict
+
+    @property
+    def amr(self) -> list[str]:
+        return list(self.claims.get("amr", []))
+
+    @property
+    def mfa(self) -> bool:
+        """True when this session was opened with a second factor."""
+        return bool({"otp", "recovery"} & set(self.amr))
+
+
 @dataclass
-class Principal:
+class Principal(_SignedIn):
     user: User
     session: LoginSession
     claims: dict
@@ -105,14 +120,6 @@ class Principal:
     def tenant_id(self) -> str:
         return self.user.tenant_id
 
-    @property
-    def amr(self) -> list[str]:
-        return list(self.claims.get("amr", []))
-
-    @property
-    def mfa(self) -> bool:
-        """True when this session was opened with a second factor."""
-        return bool({"otp", "recovery"} & set(self.amr))
 
 
 @dataclass
@@ -122,7 +129,7 @@ class ActorRef:
 
 
 @dataclass
-class Caller:
+class Caller(_SignedIn):
     """The signed-in caller as a few columns (no ORM objects): for the hot paths."""
 
     claims: dict
@@ -133,13 +140,6 @@ class Caller:
     session_id: str
     extra: tuple = ()  # the extra columns the dependency asked for, in order
 
-    @property
-    def amr(self) -> list[str]:
-        return list(self.claims.get("amr", []))
-
-    @property
-    def mfa(self) -> bool:
-        return bool({"otp", "recovery"} & set(self.amr))
 
     @property
     def actor(self) -> ActorRef:
