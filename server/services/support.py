@@ -89,7 +89,8 @@ async def viewing_scope(db: AsyncSession, clock, tenant_id: str, *, actor: User,
         .limit(1))
     if covered is None:
         await _record_view(db, clock, tenant, actor, client_addr)
-    return TenantScope(tenant_id=tenant.id, actor=actor, client_addr=client_addr)
+    return TenantScope(tenant_id=tenant.id, actor=actor, client_addr=client_addr,
+                       whose="this customer's organization")
 
 
 async def open_tenant(db: AsyncSession, clock, tenant_id: str, *, actor: User, client_addr: str | None, ttl_s: int) -> dict:

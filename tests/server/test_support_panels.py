@@ -75,6 +75,7 @@ async def test_only_the_chosen_customers_rows(client, world):
     r = await client.get(API + panel(alpha.tenant_id, "sessions"), headers=support["headers"],
                          params={"user_id": beta.member["user_id"]})
     assert r.status_code == 404 and r.json()["code"] == "not_found"
+    assert r.json()["title"] == "No such user in this customer's organization."
 
 
 async def test_sessions_filter_on_the_server_and_page_by_keyset(client, world):
