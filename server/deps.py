@@ -75,7 +75,7 @@ async def get_db(request: Request, runtime: RuntimeDep) -> AsyncIterator[AsyncSe
 DB = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
-def client_addr(request: Request) -> str | None:
+async def client_addr(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 

@@ -20,9 +20,8 @@ SQLite, the single writing connection are shared with everything else:
 
 from __future__ import annotations
 
+import sqlite3
 from collections import namedtuple
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -135,51 +134,94 @@ class PostgresTx:
 class Driver:
     """Transactions and single statements straight on the pooled driver connections."""
 
-    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine, sqlite_read_path: str | None = None) -> None:
         self._engine, self._read_engine = engine, read_engine
         self.dialect_name = engine.dialect.name
+        self.postgres = self.dialect_name == "postgresql"
         self._statements = _Statements(engine.sync_engine.dialect)
-        self._tx = PostgresTx if self.dialect_name == "postgresql" else SqliteTx
+        self._tx = PostgresTx if self.postgres else SqliteTx
+        # SQLite reads: one plain connection, no pool: its statements run inline, each a
+        # complete WAL snapshot, so requests can share it.
+        self._sqlite_reader = None
+        if sqlite_read_path is not None:
+            conn = sqlite3.connect(sqlite_read_path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA query_only=ON")
+            self._sqlite_reader = SqliteTx(conn, self._statements)
 
-    @asynccontextmanager
-    async def _checkout(self, engine: AsyncEngine):
-        pooled = await engine.raw_connection()
+    def write(self) -> "_Block":
+        """`async with driver.write() as tx`: one write transaction, committed when the
+        block ends, rolled back if it raises (an ApiError included). On SQLite the block
+        holds the database's write lock: it must await nothing but its own statements."""
+        return _Block(self, self._engine, transaction=True)
+
+    def autocommit(self, *, read_only: bool = False) -> "_Block":
+        """`async with driver.autocommit() as conn`: statements each atomic on its own, no
+        transaction around them, for one statement that does all its work (one round trip
+        on PostgreSQL). `read_only`: on a reader connection (on SQLite a WAL snapshot that
+        never waits for the writer)."""
+        if read_only and self._sqlite_reader is not None:
+            return _Shared(self._sqlite_reader)
+        return _Block(self, self._read_engine if read_only else self._engine, transaction=False)
+
+    def close(self) -> None:
+        if self._sqlite_reader is not None:
+            self._sqlite_reader._conn.close()
+
+
+class _Shared:
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx) -> None:
+        self._tx = tx
+
+    async def __aenter__(self):
+        return self._tx
+
+    async def __aexit__(self, *_exc) -> None:
+        return None
+
+
+class _Block:
+    """A pooled connection checked out for one block, in a transaction or not."""
+
+    __slots__ = ("_driver", "_engine", "_transaction", "_pooled")
+
+    def __init__(self, driver: Driver, engine: AsyncEngine, transaction: bool) -> None:
+        self._driver, self._engine, self._transaction, self._pooled = driver, engine, transaction, None
+
+    async def __aenter__(self):
+        self._pooled = pooled = await self._engine.raw_connection()
+        conn = pooled.driver_connection
         try:
-            yield pooled.driver_connection
-        except _DISCONNECTS:
-            pooled.invalidate()  # never handed out again
+            if self._transaction:
+                if self._driver.postgres:
+                    await conn.execute("BEGIN")
+                else:
+                    conn.execute("BEGIN IMMEDIATE")
+        except BaseException as exc:
+            self._release(exc)
             raise
-        finally:
-            pooled.close()  # back to the pool (after invalidate(): a no-op)
+        return self._driver._tx(conn, self._driver._statements)
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[SqliteTx | PostgresTx]:
-        """One write transaction: committed when the block ends, rolled back if it raises
-        (an ApiError included). On SQLite the block holds the database's write lock: it
-        must not await anything but this transaction's own statements."""
-        async with self._checkout(self._engine) as conn:
-            if self.dialect_name == "postgresql":
-                await conn.execute("BEGIN")
-            else:
-                conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._tx(conn, self._statements)
-            except BaseException:
-                if self.dialect_name == "postgresql":
-                    if not conn.is_closed():
+    async def __aexit__(self, exc_type, exc, _tb) -> None:
+        pooled, conn = self._pooled, self._pooled.driver_connection
+        try:
+            if self._transaction:
+                if self._driver.postgres:
+                    if exc is None:
+                        await conn.execute("COMMIT")
+                    elif not conn.is_closed():
                         await conn.execute("ROLLBACK")
+                elif exc is None:
+                    conn.execute("COMMIT")
                 else:
                     conn.execute("ROLLBACK")
-                raise
-            if self.dialect_name == "postgresql":
-                await conn.execute("COMMIT")
-            else:
-                conn.execute("COMMIT")
+        except BaseException as error:
+            self._release(error)
+            raise
+        self._release(exc)
 
-    @asynccontextmanager
-    async def autocommit(self, *, read_only: bool = False) -> AsyncIterator[SqliteTx | PostgresTx]:
-        """Statements each atomic on its own, no transaction around them: for one
-        statement that does all its work (one round trip on PostgreSQL). `read_only`: on
-        a reader connection (on SQLite a WAL snapshot that never waits for the writer)."""
-        async with self._checkout(self._read_engine if read_only else self._engine) as conn:
-            yield self._tx(conn, self._statements)
+    def _release(self, exc) -> None:
+        if isinstance(exc, _DISCONNECTS):
+            self._pooled.invalidate()  # never handed out again
+        self._pooled.close()  # back to the pool (after invalidate(): a no-op)

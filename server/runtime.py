@@ -32,7 +32,8 @@ class Runtime:
             self.read_engine = make_engine(settings.database_url, reader=True)
         self.read_sessionmaker = make_sessionmaker(self.read_engine)
         # The hot paths' statements straight on these engines' driver connections.
-        self.driver = Driver(self.engine, self.read_engine)
+        self.driver = Driver(self.engine, self.read_engine, sqlite_read_path=(
+            settings.database_url.split("///", 1)[1] if self.read_engine is not self.engine else None))
         self.verified_tokens = VerifiedTokens()
         self.mailer = make_mailer(settings)
         self.signing_key: SigningKey | None = None
@@ -58,6 +59,7 @@ class Runtime:
             self._started = True
 
     async def close(self) -> None:
+        self.driver.close()
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, exists, insert, literal, or_, select, true, update
+from sqlalchemy import Integer, String, and_, bindparam, column, exists, insert, literal, or_, select, text, true, update
 
 from server.models import AuditEvent, License, Seat
-from server.models.base import new_id
+from server.models.base import UTCDateTime, new_id
 from server.services import audit, seats
 from server.services.callers import (
     CALLER_COLUMNS, CALLER_FROM, SEAT_ROLES, TOUCH, Caller, caller_from_row, caller_is_valid, caller_statement,
@@ -124,6 +124,47 @@ _CALLER_AND_LICENSE = (
     .where(CALLER_FROM.left.c.id == bindparam("sid"))
     .with_for_update(of=_licenses)
 )
+# PostgreSQL, under the license lock, in one statement (every await while the lock is held
+# lengthens the queue behind it): reclaim the license's dead seats, find the machine's live
+# seat and renew it, or else insert a new seat and its audit event if the count allows.
+# -> a row per outcome: ('reused' | 'taken', seat id) and ('reclaimed', seat...) per reclaim.
+# The same rules as _take_seat below, which SQLite runs statement by statement.
+_TAKE_SEAT_PG = text("""
+WITH reclaimed AS (
+  UPDATE seats SET released_at = :now, released_reason = :expired
+  WHERE license_id = :license_id AND released_at IS NULL AND last_heartbeat_at <= :cutoff
+  RETURNING id, tenant_id, user_id, license_id, last_heartbeat_at),
+held AS (
+  SELECT id FROM seats
+  WHERE license_id = :license_id AND user_id = :user_id AND hardware_id = :hardware_id AND released_at IS NULL
+    AND last_heartbeat_at > :cutoff
+  ORDER BY started_at DESC LIMIT 1),
+reused AS (
+  UPDATE seats SET last_heartbeat_at = :now, session_id = :session_id, kind = :kind,
+                   device_name = COALESCE(NULLIF(:device_name, ''), seats.device_name)
+  FROM held WHERE seats.id = held.id
+  RETURNING seats.id),
+taken AS (
+  INSERT INTO seats (id, license_id, tenant_id, user_id, session_id, hardware_id, device_name, kind, started_at,
+                     last_heartbeat_at)
+  SELECT :seat_id, :license_id, :tenant_id, :user_id, :session_id, :hardware_id, :device_name, :kind, :now, :now
+  WHERE NOT EXISTS (SELECT 1 FROM held) AND :open_seats - (SELECT count(*) FROM reclaimed) < :seats_total
+  RETURNING id),
+audited AS (
+  INSERT INTO audit_events (at, tenant_id, actor_user_id, actor_email, action, target, client_addr, detail)
+  SELECT :at, :tenant_id, :user_id, :actor_email, :action, :target, :client_addr, :detail FROM taken)
+SELECT 'reclaimed' AS outcome, id, tenant_id, user_id, license_id, last_heartbeat_at FROM reclaimed
+UNION ALL SELECT 'reused', id, NULL, NULL, NULL, NULL FROM reused
+UNION ALL SELECT 'taken', id, NULL, NULL, NULL, NULL FROM taken
+""").bindparams(
+    *(bindparam(name, type_=String) for name in (
+        "expired", "license_id", "user_id", "hardware_id", "session_id", "kind", "device_name", "seat_id",
+        "tenant_id", "actor_email", "action", "target", "client_addr")),
+    *(bindparam(name, type_=UTCDateTime) for name in ("now", "cutoff", "at")),
+    bindparam("open_seats", type_=Integer), bindparam("seats_total", type_=Integer),
+    bindparam("detail", type_=AuditEvent.__table__.c.detail.type),
+).columns(column("outcome", String), column("id", String), column("tenant_id", String), column("user_id", String),
+          column("license_id", String), column("last_heartbeat_at", UTCDateTime))
 _SEAT_KEYS = ["id", "license_id", "tenant_id", "user_id", "session_id", "hardware_id", "device_name", "kind",
               "started_at", "last_heartbeat_at", "released_at", "released_reason"]
 _AUDIT_KEYS = ["at", "tenant_id", "actor_user_id", "actor_email", "action", "target", "client_addr", "detail"]
@@ -184,6 +225,9 @@ async def _take_seat(tx, runtime, caller: Caller, lic: _LicenseRow, now: datetim
     """Under the license lock: -> (seat id, created)."""
     clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
     cutoff = now - timedelta(seconds=ttl_s)
+    if tx.dialect_name == "postgresql":
+        return await _take_seat_pg(tx, clock, caller, lic, now, cutoff, hardware_id=hardware_id,
+                                   device_name=device_name, kind=kind, client_addr=client_addr)
     held = await tx.all(seats.HELD, {"license_id": lic.id, "user_id": caller.user_id, "hardware_id": hardware_id})
     live = [row for row in held if row.last_heartbeat_at > cutoff]
     if live:
@@ -193,11 +237,7 @@ async def _take_seat(tx, runtime, caller: Caller, lic: _LicenseRow, now: datetim
                                    "b_device_name": device_name or mine.device_name, "b_kind": kind})
         return mine.id, False
     reclaimed = await tx.all(seats.RECLAIM_LICENSE, {"cutoff": cutoff, "now": now, "b_license_id": lic.id})
-    for row in reclaimed:
-        await tx.run(_INSERT_AUDIT, audit.event_values(
-            clock, "seat.reclaimed", tenant_id=row.tenant_id, target=f"seat:{row.id}",
-            detail={"reason": seats.EXPIRED, "user_id": row.user_id, "license_id": row.license_id,
-                    "last_heartbeat_at": row.last_heartbeat_at.isoformat()}), _AUDIT_KEYS)
+    await _audit_reclaimed(tx, clock, reclaimed)
     # After the reclaim every open seat of the license is live: open_seats is the count.
     used = lic.open_seats - len(reclaimed)
     if used >= lic.seats:
@@ -207,8 +247,37 @@ async def _take_seat(tx, runtime, caller: Caller, lic: _LicenseRow, now: datetim
         "id": seat_id, "license_id": lic.id, "tenant_id": lic.tenant_id, "user_id": caller.user_id,
         "session_id": caller.session_id, "hardware_id": hardware_id, "device_name": device_name, "kind": kind,
         "started_at": now, "last_heartbeat_at": now, "released_at": None, "released_reason": None}, _SEAT_KEYS)
-    await tx.run(_INSERT_AUDIT, audit.event_values(
-        clock, "seat.acquired", tenant_id=lic.tenant_id, actor=caller.actor, client_addr=client_addr,
-        target=f"seat:{seat_id}", detail={"license_id": lic.id, "kind": kind, "device_name": device_name}),
-        _AUDIT_KEYS)
+    await tx.run(_INSERT_AUDIT, _acquired_event(clock, caller, lic, seat_id, kind, device_name, client_addr),
+                 _AUDIT_KEYS)
     return seat_id, True
+
+
+def _acquired_event(clock, caller: Caller, lic, seat_id: str, kind: str, device_name: str, client_addr) -> dict:
+    return audit.event_values(
+        clock, "seat.acquired", tenant_id=lic.tenant_id, actor=caller.actor, client_addr=client_addr,
+        target=f"seat:{seat_id}", detail={"license_id": lic.id, "kind": kind, "device_name": device_name})
+
+
+async def _audit_reclaimed(tx, clock, reclaimed) -> None:
+    for row in reclaimed:
+        await tx.run(_INSERT_AUDIT, audit.event_values(
+            clock, "seat.reclaimed", tenant_id=row.tenant_id, target=f"seat:{row.id}",
+            detail={"reason": seats.EXPIRED, "user_id": row.user_id, "license_id": row.license_id,
+                    "last_heartbeat_at": row.last_heartbeat_at.isoformat()}), _AUDIT_KEYS)
+
+
+async def _take_seat_pg(tx, clock, caller: Caller, lic: _LicenseRow, now: datetime, cutoff: datetime, *,
+                        hardware_id: str, device_name: str, kind: str, client_addr: str | None) -> tuple[str, bool]:
+    seat_id = new_id()
+    event = _acquired_event(clock, caller, lic, seat_id, kind, device_name, client_addr)
+    rows = await tx.all(_TAKE_SEAT_PG, {
+        "now": now, "cutoff": cutoff, "expired": seats.EXPIRED, "license_id": lic.id, "user_id": caller.user_id,
+        "hardware_id": hardware_id, "session_id": caller.session_id, "kind": kind, "device_name": device_name,
+        "seat_id": seat_id, "tenant_id": lic.tenant_id, "open_seats": lic.open_seats, "seats_total": lic.seats,
+        **{name: event[name] for name in ("at", "actor_email", "action", "target", "client_addr", "detail")}})
+    reclaimed = [row for row in rows if row.outcome == "reclaimed"]
+    await _audit_reclaimed(tx, clock, reclaimed)
+    mine = next((row for row in rows if row.outcome != "reclaimed"), None)
+    if mine is None:
+        raise seats.no_seats_error(lic.seats, lic.open_seats - len(reclaimed))
+    return mine.id, mine.outcome == "taken"
