@@ -11,12 +11,12 @@ import os
 
 from server.config import Settings
 from server.db import create_schema, make_engine, make_sessionmaker
+from server.driver import Driver
 from server.keys import CodeMac, SecretBox, SigningKey, retired_signing_keys
 from server.migrations import upgrade
 from server.pool import pool_options
 from server.services.mail import make_mailer
 from server.services.tokens import VerifiedTokens
-from server.sqlite_reader import SqliteReader
 
 
 class Runtime:
@@ -31,10 +31,9 @@ class Runtime:
         if settings.is_sqlite and not settings.database_url.endswith(("///", ":memory:")):
             self.read_engine = make_engine(settings.database_url, reader=True)
         self.read_sessionmaker = make_sessionmaker(self.read_engine)
-        # The caller check of GET /auth/me on SQLite: a plain connection, inline (sqlite_reader).
-        self.sqlite_reader: SqliteReader | None = None
-        if self.read_engine is not self.engine:
-            self.sqlite_reader = SqliteReader(settings.database_url.split("///", 1)[1])
+        # The hot paths' statements straight on these engines' driver connections.
+        self.driver = Driver(self.engine, self.read_engine, sqlite_read_path=(
+            settings.database_url.split("///", 1)[1] if self.read_engine is not self.engine else None))
         self.verified_tokens = VerifiedTokens()
         self.mailer = make_mailer(settings)
         self.signing_key: SigningKey | None = None
@@ -60,11 +59,10 @@ class Runtime:
             self._started = True
 
     async def close(self) -> None:
+        self.driver.close()
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
-        if self.sqlite_reader is not None:
-            self.sqlite_reader.close()
 
 
 def _private_dir(path) -> None:

@@ -6,17 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from server.deps import DB, Caller, ClientAddr, Principal, RuntimeDep, read_only, require_caller_role, require_role
+from server.deps import (
+    DB, Caller, ClientAddr, Principal, RuntimeDep, VerifiedToken, read_only, require_caller_role, require_role,
+)
 from server.schemas import (
     AcquireSeatRequest, ActivateLicenseRequest, LicenseInfo, LicensesResponse, SeatLease, SeatRequest,
 )
-from server.services import licenses, seats
+from server.services import licenses, seat_leases, seats
+from server.services.callers import SEAT_ROLES
 
 router = APIRouter()
 
 Admin = Annotated[Principal, Depends(require_role("owner", "admin"))]
 # Every tenant user may hold a seat; MFA is required only where the role demands it elsewhere.
-SeatUser = Annotated[Caller, Depends(require_caller_role("owner", "admin", "member", mfa=False))]
+SeatUser = Annotated[Caller, Depends(require_caller_role(*SEAT_ROLES, mfa=False))]
 
 
 async def _info(db, runtime, lic) -> LicenseInfo:
@@ -51,11 +54,11 @@ async def list_licenses(principal: SeatUser, db: DB, runtime: RuntimeDep) -> Lic
 
 @router.post("/acquire", response_model=SeatLease, status_code=status.HTTP_201_CREATED,
              responses={200: {"model": SeatLease, "description": "The caller already held this seat"}})
-async def acquire(body: AcquireSeatRequest, principal: SeatUser, db: DB, runtime: RuntimeDep, addr: ClientAddr,
+async def acquire(body: AcquireSeatRequest, token: VerifiedToken, runtime: RuntimeDep, addr: ClientAddr,
                   response: Response) -> SeatLease:
-    lease = await seats.acquire_seat(
-        db, runtime, principal, hardware_id=body.hardware_id, device_name=body.device_name, kind=body.kind,
-        license_key=body.license_key, client_addr=addr,
+    lease = await seat_leases.acquire(
+        runtime, token.claims, token.now, hardware_id=body.hardware_id, device_name=body.device_name,
+        kind=body.kind, license_key=body.license_key, client_addr=addr,
     )
     if not lease.created:
         response.status_code = status.HTTP_200_OK
@@ -63,8 +66,8 @@ async def acquire(body: AcquireSeatRequest, principal: SeatUser, db: DB, runtime
 
 
 @router.put("/heartbeat", response_model=SeatLease)
-async def heartbeat(body: SeatRequest, principal: SeatUser, db: DB, runtime: RuntimeDep) -> SeatLease:
-    return _lease(runtime, await seats.heartbeat(db, runtime, principal, body.seat_id))
+async def heartbeat(body: SeatRequest, token: VerifiedToken, runtime: RuntimeDep) -> SeatLease:
+    return _lease(runtime, await seat_leases.heartbeat(runtime, token.claims, token.now, body.seat_id))
 
 
 @router.delete("/release", status_code=status.HTTP_204_NO_CONTENT)

@@ -108,7 +108,7 @@ def _reclaim_statement(*where):
 # Built once; both walk the partial index of open seats (by license and heartbeat, or by
 # heartbeat): only dead seats are read.
 _RECLAIM_ALL = _reclaim_statement()
-_RECLAIM_LICENSE = _reclaim_statement(Seat.__table__.c.license_id == bindparam("b_license_id"))
+RECLAIM_LICENSE = _reclaim_statement(Seat.__table__.c.license_id == bindparam("b_license_id"))
 
 
 async def reclaim_expired_seats(db: AsyncSession, clock, ttl_s: int, *, license_id: str | None = None) -> int:
@@ -120,7 +120,7 @@ async def reclaim_expired_seats(db: AsyncSession, clock, ttl_s: int, *, license_
     now = clock.now()
     params = {"cutoff": now - timedelta(seconds=ttl_s), "now": now}
     if license_id is not None:
-        statement, params["b_license_id"] = _RECLAIM_LICENSE, license_id
+        statement, params["b_license_id"] = RECLAIM_LICENSE, license_id
     else:
         statement = _RECLAIM_ALL
         await lock_licenses(db, await licenses_with_dead_seats(db, clock, ttl_s))
@@ -136,7 +136,7 @@ async def reclaim_expired_seats(db: AsyncSession, clock, ttl_s: int, *, license_
 
 @dataclass
 class Lease:
-    seat: Seat  # or the same fields read with Core (_SeatFields, a license row)
+    seat: Seat  # or the same fields read with Core (SeatFields, a license row)
     license: License
     token: str
     expires_at: datetime
@@ -177,10 +177,10 @@ _LICENSE_BY_ID = select(*_ACQUIRE_LICENSE_COLUMNS).where(_licenses.c.id == bindp
 # The holder's open seats, through the partial index on (license, user, hardware id): a
 # time range in this WHERE would let SQLite pick the heartbeat index and walk every live
 # seat of the license; the liveness rule is applied to the one or two rows instead.
-_HELD = select(_seats.c.id, _seats.c.started_at, _seats.c.last_heartbeat_at, _seats.c.device_name).where(
+HELD = select(_seats.c.id, _seats.c.started_at, _seats.c.last_heartbeat_at, _seats.c.device_name).where(
     _seats.c.license_id == bindparam("license_id"), _seats.c.user_id == bindparam("user_id"),
     _seats.c.hardware_id == bindparam("hardware_id"), _seats.c.released_at.is_(None))
-_REUSE = update(_seats).where(_seats.c.id == bindparam("b_id")).values(
+REUSE = update(_seats).where(_seats.c.id == bindparam("b_id")).values(
     last_heartbeat_at=bindparam("now"), session_id=bindparam("b_session_id"),
     device_name=bindparam("b_device_name"), kind=bindparam("b_kind"))
 _INSERT_SEAT = insert(_seats)
@@ -188,7 +188,7 @@ _INSERT_AUDIT = insert(AuditEvent.__table__)
 
 
 @dataclass
-class _SeatFields:
+class SeatFields:
     """What a lease names of a seat (a row read or written with Core, no ORM object)."""
 
     id: str
@@ -221,7 +221,7 @@ async def acquire_seat(
     now = clock.now()
     conn = await db.connection()
     lic = await _license_for_acquire(db, conn, principal, license_key, now)
-    held = (await conn.execute(_HELD, {"license_id": lic.id, "user_id": principal.user_id,
+    held = (await conn.execute(HELD, {"license_id": lic.id, "user_id": principal.user_id,
                                        "hardware_id": hardware_id})).all()
     live = [row for row in held if row.last_heartbeat_at > now - timedelta(seconds=ttl_s)]
     created = not live
@@ -229,16 +229,14 @@ async def acquire_seat(
         # The same machine asking again (a restart, a new sign-in): the same seat, now
         # owned by the current login session so that revoking that session ends it.
         mine = max(live, key=lambda row: row.started_at)
-        await conn.execute(_REUSE, {"b_id": mine.id, "now": now, "b_session_id": principal.session_id,
+        await conn.execute(REUSE, {"b_id": mine.id, "now": now, "b_session_id": principal.session_id,
                                     "b_device_name": device_name or mine.device_name, "b_kind": kind})
         seat_id = mine.id
     else:
         # After the reclaim every open seat of the license is live: open_seats is the count.
         used = lic.open_seats - await reclaim_expired_seats(db, clock, ttl_s, license_id=lic.id)
         if used >= lic.seats:
-            raise ApiError(409, "no_seats_available", "All seats of this license are in use.",
-                           "Ask your administrator to free a seat or add seats.",
-                           seats_total=lic.seats, seats_used=used)
+            raise no_seats_error(lic.seats, used)
         seat_id = new_id()
         await conn.execute(_INSERT_SEAT, {
             "id": seat_id, "license_id": lic.id, "tenant_id": lic.tenant_id, "user_id": principal.user_id,
@@ -247,10 +245,15 @@ async def acquire_seat(
         await conn.execute(_INSERT_AUDIT, audit.event_values(
             clock, "seat.acquired", tenant_id=lic.tenant_id, actor=principal.actor, client_addr=client_addr,
             target=f"seat:{seat_id}", detail={"license_id": lic.id, "kind": kind, "device_name": device_name}))
-    seat = _SeatFields(id=seat_id, tenant_id=lic.tenant_id, user_id=principal.user_id, hardware_id=hardware_id,
+    seat = SeatFields(id=seat_id, tenant_id=lic.tenant_id, user_id=principal.user_id, hardware_id=hardware_id,
                        kind=kind, last_heartbeat_at=now)
     token, expires_at = mint_lease(runtime, seat, lic)
     return Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=created)
+
+
+def no_seats_error(total: int, used: int) -> ApiError:
+    return ApiError(409, "no_seats_available", "All seats of this license are in use.",
+                    "Ask your administrator to free a seat or add seats.", seats_total=total, seats_used=used)
 
 
 def _gone(seat: Seat) -> ApiError:
@@ -270,44 +273,18 @@ async def callers_seat(db: AsyncSession, principal, seat_id: str) -> Seat:
     return seat
 
 
-# Built once (compiled form and cache key kept): the heartbeat's common case.
-_RENEW = (
-    update(_seats)
-    .where(_seats.c.id == bindparam("b_seat_id"), _seats.c.user_id == bindparam("b_user_id"),
-           _seats.c.released_at.is_(None), _seats.c.last_heartbeat_at > bindparam("cutoff"))
-    .values(last_heartbeat_at=bindparam("now"))
-    .returning(_seats.c.tenant_id, _seats.c.hardware_id, _seats.c.kind, _seats.c.license_id)
-)
-_LEASE_LICENSE = select(_licenses.c.key, _licenses.c.tier, _licenses.c.expires_at).where(
-    _licenses.c.id == bindparam("license_id"))
-
-
-async def heartbeat(db: AsyncSession, runtime, principal, seat_id: str) -> Lease:
-    clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
-    now = clock.now()
-    # The common case in one conditional UPDATE: the seat is live and stays so.
-    conn = await db.connection()
-    kept = (await conn.execute(_RENEW, {"b_seat_id": seat_id, "b_user_id": principal.user_id, "now": now,
-                                        "cutoff": now - timedelta(seconds=ttl_s)})).first()
-    if kept is not None:
-        lic = (await conn.execute(_LEASE_LICENSE, {"license_id": kept.license_id})).first()
-        if not license_is_expired(lic, now):
-            return _fresh_lease(runtime, {"seat_id": seat_id, "tenant_id": kept.tenant_id,
-                                          "user_id": principal.user_id, "hardware_id": kept.hardware_id,
-                                          "kind": kept.kind, "last_heartbeat_at": now}, lic)
-    return await _heartbeat_slow(db, runtime, principal, seat_id, now, ttl_s)
-
-
-def _fresh_lease(runtime, seat_fields: dict, lic) -> Lease:
-    seat = _SeatFields(id=seat_fields["seat_id"], tenant_id=seat_fields["tenant_id"],
-                       user_id=seat_fields["user_id"], hardware_id=seat_fields["hardware_id"],
-                       kind=seat_fields["kind"], last_heartbeat_at=seat_fields["last_heartbeat_at"])
+def fresh_lease(runtime, seat_fields: dict, lic) -> Lease:
+    seat = SeatFields(id=seat_fields["seat_id"], tenant_id=seat_fields["tenant_id"],
+                      user_id=seat_fields["user_id"], hardware_id=seat_fields["hardware_id"],
+                      kind=seat_fields["kind"], last_heartbeat_at=seat_fields["last_heartbeat_at"])
     token, expires_at = mint_lease(runtime, seat, lic)
     return Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=False)
 
 
-async def _heartbeat_slow(db: AsyncSession, runtime, principal, seat_id: str, now, ttl_s: int) -> Lease:
-    """Every case but the common one: unknown seat, dead seat, expired license."""
+async def renewal_refused(db: AsyncSession, runtime, principal, seat_id: str, now, ttl_s: int) -> None:
+    """Why a heartbeat's conditional renewal (services/seat_leases.py) found nothing to
+    renew, raised: unknown seat (404), dead seat (reclaimed, 410), expired license (the seat
+    released, 403). A reclaim or release is committed before the refusal."""
     clock = runtime.clock
     row = (await db.execute(
         select(Seat, License).join(License, License.id == Seat.license_id)
