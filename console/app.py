@@ -408,6 +408,8 @@ class CoditectApp(App[None]):
         """An exception that no worker caught ends the app. Textual would print a traceback
         with local variables (they may hold what the user typed); log the type and stack
         without any text instead, and leave the user one sentence."""
+        import textwrap
+
         from rich.text import Text
 
         from tui.errors import log_unexpected
@@ -415,7 +417,12 @@ class CoditectApp(App[None]):
         if self._exception is not None:
             log_unexpected("the console", self._exception)
         self.bell()
-        self._exit_renderables.append(Text(crash_message(self.config), style="bold"))
+        # The sentence wrapped at words, the log's path on a line of its own that is never
+        # folded or cut (it is copied from there: the terminal soft-wraps it).
+        sentence, path = crash_message(self.config).rsplit(" ", 1)
+        self.error_console.soft_wrap = True
+        lines = textwrap.wrap(sentence, max(20, self.error_console.width - 1)) + [path]
+        self._exit_renderables.append(Text("\n".join(lines), style="bold"))
         self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
@@ -497,7 +504,7 @@ class CoditectApp(App[None]):
 def crash_message(config: AppConfig) -> str:
     return ("CODITECT Console stopped after an internal error. Nothing you entered was lost: "
             "start it again and it resumes where you were. Details (no secrets) are in "
-            f"{config.data_dir / 'console.log'}.")
+            f"{config.data_dir / 'console.log'}")  # no full stop: the path is copied as it is
 
 
 def _preload(embedded: bool) -> None:

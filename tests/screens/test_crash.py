@@ -24,7 +24,9 @@ async def test_an_uncaught_error_leaves_a_sentence_and_a_log_line_not_a_tracebac
             await settle(pilot)
             app.call_later(boom)
             await pilot.pause()
-    shown = " ".join(capsys.readouterr().err.split())  # what the terminal shows after the app
+    printed = capsys.readouterr().err
+    shown = " ".join(printed.split())  # what the terminal shows after the app
     assert crash_message(config) in shown
+    assert str(config.data_dir / "console.log") in printed.splitlines()  # on its own line, never folded
     assert "Traceback" not in shown and secret not in shown
     assert "RuntimeError" in caplog.text and secret not in caplog.text

@@ -84,7 +84,7 @@ def test_a_lease_signed_by_another_key_under_our_kid_is_a_bad_signature():
     _lease(exp="soon"),
     jwt.encode(_claims(), "secret-secret-secret-secret-secret", algorithm="HS256",
                headers={"kid": KEY.kid, "typ": "lease"}),
-])
+], ids=["empty", "words", "three-dots", "access-token", "no-hardware-id", "exp-not-a-number", "hs256"])
 def test_malformed(token):
     result = check(token)
     assert (result.valid, result.reason) == (False, "malformed")

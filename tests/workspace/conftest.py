@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.workspace.engine import EngineUnavailable, ensure_base_image, start_dockerd, stop_dockerd
+from tests.workspace.engine import EngineUnavailable, ensure_base_image, machine_lock, start_dockerd, stop_dockerd
 
 HEARTBEAT_S = 2
 SEAT_TTL_S = 8
@@ -32,12 +32,17 @@ def _unavailable(reason: str):
 
 @pytest.fixture(scope="session")
 def docker_engine(tmp_path_factory):
-    try:
-        proc = start_dockerd(tmp_path_factory.mktemp("dockerd"))
-    except EngineUnavailable as exc:
-        _unavailable(str(exc))
-    yield
-    stop_dockerd(proc)
+    # Every test process using the engine holds the "users" lock shared; one that started the
+    # engine stops it only once it can take that lock alone (no other xdist worker uses it).
+    with machine_lock("dockerd-users", shared=True):
+        try:
+            proc = start_dockerd(tmp_path_factory.mktemp("dockerd"))
+        except EngineUnavailable as exc:
+            _unavailable(str(exc))
+        yield
+    if proc is not None:
+        with machine_lock("dockerd-users"):
+            stop_dockerd(proc)
 
 
 @pytest.fixture(scope="session")

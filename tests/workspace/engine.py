@@ -5,15 +5,21 @@ installed, `dockerd --bridge=none --iptables=false` is started for the test sess
 stopped after). Every container the tests run uses host networking: all traffic stays on
 127.0.0.1. The base image: `debootstrap --variant=minbase --include=openssh-server,python3
 bookworm` + `docker import`, built once per machine and reused by its tag.
+
+The suite runs on several pytest-xdist workers at once: starting the engine and building the
+image each happen under a machine-wide file lock, and an engine a worker started is stopped
+only when no other worker still uses it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 BASE_IMAGE = "coditect-test-base:bookworm"
@@ -22,6 +28,17 @@ DEBIAN_MIRROR = os.environ.get("CODITECT_TEST_DEBIAN_MIRROR", "http://deb.debian
 
 class EngineUnavailable(Exception):
     """Why no engine could be used (the skip/fail reason)."""
+
+
+@contextmanager
+def machine_lock(name: str, shared: bool = False):
+    """A lock every test process on this machine sees (flock on a file in the temp dir)."""
+    with open(Path(tempfile.gettempdir()) / f"coditect-test-{name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def engine_answers() -> bool:
@@ -35,6 +52,11 @@ def engine_answers() -> bool:
 
 def start_dockerd(log_dir: Path) -> subprocess.Popen | None:
     """None when an engine already answers; else the dockerd we started."""
+    with machine_lock("dockerd-start"):
+        return _start_dockerd(log_dir)
+
+
+def _start_dockerd(log_dir: Path) -> subprocess.Popen | None:
     if engine_answers():
         return None
     if shutil.which("docker") is None:
@@ -73,6 +95,11 @@ def image_exists(tag: str) -> bool:
 
 def ensure_base_image(tag: str = BASE_IMAGE) -> str:
     """The debootstrapped base image (about 2 minutes the first time on a machine)."""
+    with machine_lock("base-image"):
+        return _ensure_base_image(tag)
+
+
+def _ensure_base_image(tag: str) -> str:
     if image_exists(tag):
         return tag
     if shutil.which("debootstrap") is None or os.geteuid() != 0:
