@@ -92,6 +92,7 @@ class ConsoleFrame(Screen):
         self.panels = panels
         self.recent: list = []
         self._retry: Callable[[], None] | None = None
+        self._keys_shown: tuple | None = None  # which list keys the footer shows as usable
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -178,6 +179,20 @@ class ConsoleFrame(Screen):
 
     # -- keys ---------------------------------------------------------------------------------------
 
+    def usable_keys(self) -> tuple:
+        """What the footer shows of the list keys (they depend on the open list's state)."""
+        return tuple(self.check_action(name, ()) for name in (*LIST_ACTIONS, "retry", *self.WRITE))
+
+    def refresh_bindings(self) -> None:
+        self._keys_shown = self.usable_keys()
+        super().refresh_bindings()
+
+    def refresh_bindings_if_changed(self) -> None:
+        """After a page: the footer again only when a key became usable or unusable (a
+        footer recompose lays out the whole screen: most pages change nothing there)."""
+        if self.usable_keys() != self._keys_shown:
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         name = action.split("(")[0]
         table = self.active_table
@@ -260,7 +275,7 @@ class ConsoleFrame(Screen):
 
     @on(PagedTable.Loaded)
     def _loaded(self, event: PagedTable.Loaded) -> None:
-        self.refresh_bindings()
+        self.refresh_bindings_if_changed()
 
     @on(PagedTable.Failed)
     def _failed(self, event: PagedTable.Failed) -> None:

@@ -64,9 +64,14 @@ async def test_sessions_filter_on_the_server_and_page_by_keyset(app, world, cloc
         sessions = await open_panel(pilot, "2", "sessions")
         first = list(sessions.items)
         assert len(first) == ac.PAGE_SIZE and sessions.paging.has_next  # a page, never the tenant
+        footer_keys = list(app.screen.query("FooterKey"))
+        sessions.reload()
+        await settle(pilot)
+        assert list(app.screen.query("FooterKey")) == footer_keys  # no key changed: the footer is not rebuilt
         await press(pilot, "n")
         second = list(sessions.items)
         assert sessions.paging.page_no == 2 and not set(first) & set(second)
+        assert list(app.screen.query("FooterKey")) != footer_keys  # p works now: the footer says so
         await press(pilot, "p")
         assert list(sessions.items) == first
         # Moving down past the last row asks for the next page.
