@@ -93,6 +93,7 @@ class ConsoleFrame(Screen):
         self.recent: list = []
         self._retry: Callable[[], None] | None = None
         self._keys_shown: tuple | None = None  # which list keys the footer shows as usable
+        self._bindings_due = False  # a footer rebuild is already asked for this turn
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -184,6 +185,16 @@ class ConsoleFrame(Screen):
         return tuple(self.check_action(name, ()) for name in (*LIST_ACTIONS, "retry", *self.WRITE))
 
     def refresh_bindings(self) -> None:
+        """Every reason of one turn (a tab opened, the focus moved, a page came) rebuilds
+        the footer once: each rebuild mounts its keys again and lays out the screen."""
+        if self._bindings_due:
+            return
+        self._bindings_due = True
+        if not self.call_later(self._publish_bindings):  # not running (yet or any more)
+            self._publish_bindings()
+
+    def _publish_bindings(self) -> None:
+        self._bindings_due = False
         self._keys_shown = self.usable_keys()
         super().refresh_bindings()
 
