@@ -299,3 +299,20 @@ async def test_hostile_text_is_shown_literally_and_the_layout_holds(app, world, 
         highlight(users, mallory.id)
         await press(pilot, "enter")
         assert dict(app.screen.query_one("#detail-facts").rows)["Full name"] == MARKUP_NAME
+
+
+async def test_the_footer_is_rebuilt_once_for_all_the_reasons_of_one_turn(app, world, clock):
+    async with app.run_test() as pilot:
+        await sign_in(pilot, clock, world["admin"])
+        await settle(pilot)
+        screen = app.screen
+        published = []
+        screen.bindings_updated_signal.subscribe(screen, published.append)
+        screen.refresh_bindings()  # e.g. a tab opened, the focus moved and a page came, in one turn
+        screen.refresh_bindings()
+        screen.refresh_bindings()
+        await settle(pilot)
+        assert published == [screen]
+        screen.refresh_bindings()  # a later turn: again
+        await settle(pilot)
+        assert published == [screen, screen]
