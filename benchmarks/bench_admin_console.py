@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import gc
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -258,6 +259,7 @@ async def main(args) -> None:
         await measure(scratch, data_dir, admin, api_url)
     finally:
         stop_server(proc)
+        shutil.rmtree(scratch, ignore_errors=True)  # ~100 MB of demo data per run
 
 
 async def measure(scratch: Path, data_dir: Path, admin: str, api_url: str) -> None:
