@@ -30,6 +30,7 @@ commands:
   coditect-console admin quotas set EMAIL N|default
   coditect-console support         open the support console (support staff)
   coditect-console support tenants search TEXT [--json]
+  coditect-console support tenants show ID [--json]   (recorded in that customer's audit trail)
   coditect-console server ...      run the CODITECT Cloud API (see: server --help)
 
   The admin and support commands use the app's saved sign-in (sign in with the app
@@ -71,10 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     support = areas.add_parser("support", parents=[common], help="the support console, or one of its commands",
                                description="With no command: open the support console.")
     tenants = _targets(support).add_parser("tenants", parents=[common], help="customer organizations")
-    search = _verbs(tenants).add_parser("search", parents=[common],
+    tenant_verbs = _verbs(tenants)
+    search = tenant_verbs.add_parser("search", parents=[common],
                                         help="search by name, owner email or license key")
     search.add_argument("text", help="part of a name, an owner's email or a license key")
     _list_options(search, limit=True)
+    show = tenant_verbs.add_parser("show", parents=[common],
+                                   help="one customer (recorded in that customer's audit trail)")
+    show.add_argument("id", metavar="ID")
+    _list_options(show)
     return parser
 
 

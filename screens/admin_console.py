@@ -14,9 +14,7 @@ from screens.admin_frame import ConsoleFrame, read_actions
 from screens.confirm import ConfirmScreen
 from tui import admin_console as ac
 from tui.admin_client import AdminClient
-from tui.admin_sources import AdminData
-
-PANEL_IDS = ["sessions", "seats", "users", "invitations", "quotas", "audit"]
+from tui.admin_sources import PANEL_IDS, AdminData
 
 WRITE_ACTIONS = [
     Action("d", "revoke_session", "Revoke", "Revoke the highlighted session",

@@ -59,6 +59,7 @@ class ConsoleFrame(Screen):
         color: $text;
     }
     ConsoleFrame #console-banner.-support {
+        height: auto;  /* wraps rather than cut the audit-trail words on a narrow terminal */
         background: $warning-muted;
         text-style: bold;
     }

@@ -131,6 +131,8 @@ def _refusal(error: ApiError, args) -> str:
     if error.code == "forbidden":
         needed = "support staff" if args.area == "support" else "an owner or admin of the organization"
         return f"Your role does not allow this: `{args.area}` commands are for {needed}."
+    if error.code == "not_found" and getattr(args, "id", None) and args.area == "support":
+        return f"No customer organization {args.id}."
     if error.code == "not_found" and getattr(args, "id", None):
         noun = {"sessions": "session", "seats": "seat"}.get(args.target, "item")
         return f"No {noun} {args.id} in your organization."
@@ -287,6 +289,14 @@ async def tenants_search(context: Context, args) -> None:
                      lambda t: [t.id, t.name, t.tier, t.owner_emails, t.created_at])
 
 
+async def tenants_show(context: Context, args) -> None:
+    """One customer (the server records this opening in their audit trail)."""
+    t = await context.support.open_tenant(args.id)
+    emit(context, [t], ["ID", "NAME", "TIER", "SEATS", "SESSIONS", "USERS", "COMMANDS TODAY", "CREATED"],
+         lambda t: [t.id, t.name, t.tier, f"{t.seats_live}/{t.seats_total}",
+                    f"{t.sessions_active}/{t.sessions_total}", t.user_count, t.commands_today, t.created_at])
+
+
 COMMANDS: dict[tuple[str, str, str], Callable] = {
     ("admin", "sessions", "list"): sessions_list,
     ("admin", "sessions", "revoke"): sessions_revoke,
@@ -295,4 +305,5 @@ COMMANDS: dict[tuple[str, str, str], Callable] = {
     ("admin", "users", "list"): users_list,
     ("admin", "quotas", "set"): quotas_set,
     ("support", "tenants", "search"): tenants_search,
+    ("support", "tenants", "show"): tenants_show,
 }

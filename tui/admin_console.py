@@ -497,6 +497,10 @@ SUPPORT_BANNER = ("SUPPORT · READ-ONLY · opening a customer is recorded in tha
                   "(support.viewed)")
 
 
+# The customer view's banner fits 80 columns (the customer's name is the header's subtitle).
+SUPPORT_CUSTOMER_BANNER = "SUPPORT · READ-ONLY · this opening is recorded in the customer's audit trail"
+
+
 def audit_filter(value: str) -> tuple[str | None, str | None]:
     """The audit filter box: an email filters by user, anything else by action ->
     (action, user email)."""

@@ -3,8 +3,9 @@ how a row reads, and `fetch(query, cursor, limit) -> Page`.
 
 The admin console asks the admin API page by page (sessions filter on the server with
 `q`; the short lists (seats, a page of users) are filtered on the page they came in).
-The support console shows one customer read-only, from the single answer of
-GET /support/tenants/{id} (opening it is what the server records as `support.viewed`).
+The support console shows one customer with the very same panels, read-only: AdminData
+over that customer's CustomerReader (GET /support/tenants/{id}/..., the same answers),
+with words for someone who is not of that organization and cannot invite.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from tui import admin_console as ac
-from tui.admin_client import AdminClient, Page
+from tui.admin_client import Page, TenantReader
+
+PANEL_IDS = ["sessions", "seats", "users", "invitations", "quotas", "audit"]
 
 Fetch = Callable[[str, "str | None", int], Awaitable[Page]]
 
@@ -44,12 +47,27 @@ def local_page(items: list, query: str, cursor: str | None, limit: int, fields: 
     return Page(chosen[start:end], str(end) if end < len(chosen) else None)
 
 
-class AdminData:
-    """The admin console's panels over an AdminClient. Keeps only what a header needs
-    (the last quota answer: the organization's default and the tier's limit)."""
+# What an empty list says: (to the organization's admins, to support looking at a customer).
+EMPTY = {
+    "sessions": ("No sessions yet: they appear when people of your organization sign in.",
+                 "No sessions yet: they appear when this customer's people sign in."),
+    "seats": ("No seat is held: seats are taken when someone activates CODITECT on a machine.",
+              "No seat is held by this customer."),
+    "users": ("No users match: press i to invite someone by email.", "No users match."),
+    "invitations": ("No pending invitations: press i to invite someone by email.", "No pending invitations."),
+    "quotas": ("No users to show.", "No users to show."),
+    "audit": ("No events recorded yet.", "No events recorded yet."),
+}
 
-    def __init__(self, client: AdminClient) -> None:
+
+class AdminData:
+    """The console panels over a TenantReader: the admin's own organization (AdminClient)
+    or, `read_only`, a customer support opened (CustomerReader). Keeps only what a header
+    needs (the last quota answer: the organization's default and the tier's limit)."""
+
+    def __init__(self, client: TenantReader, *, read_only: bool = False) -> None:
         self.client = client
+        self.read_only = read_only
         self.quotas = None  # the last QuotaList
         self._user_ids: dict[str, str] = {}
 
@@ -83,49 +101,18 @@ class AdminData:
         return await self.client.audit_trail(action=action, user_id=user_id, cursor=cursor, limit=limit)
 
     def panels(self) -> list[Panel]:
+        empty = {panel_id: words[self.read_only] for panel_id, words in EMPTY.items()}
         return [
-            Panel("sessions", "Sessions", ac.SESSION_COLUMNS, ac.session_row, self.sessions,
-                  "No sessions yet: they appear when people of your organization sign in.",
+            Panel("sessions", "Sessions", ac.SESSION_COLUMNS, ac.session_row, self.sessions, empty["sessions"],
                   "/ filter by email or device (on the server)"),
-            Panel("seats", "Seats", ac.SEAT_COLUMNS, ac.seat_row, self.seats,
-                  "No seat is held: seats are taken when someone activates CODITECT on a machine.",
+            Panel("seats", "Seats", ac.SEAT_COLUMNS, ac.seat_row, self.seats, empty["seats"],
                   "/ filter by holder, device or license", sortable=True),
-            Panel("users", "Users", ac.USER_COLUMNS, ac.user_row, self.users,
-                  "No users match: press i to invite someone by email.",
+            Panel("users", "Users", ac.USER_COLUMNS, ac.user_row, self.users, empty["users"],
                   "/ filter by email, name or role", sortable=True),
             Panel("invitations", "Invites", ac.INVITATION_COLUMNS, ac.invitation_row, self.invitations,
-                  "No pending invitations: press i to invite someone by email.",
-                  "/ filter by email or role", sortable=True),
-            Panel("quotas", "Quotas", ac.QUOTA_COLUMNS, ac.quota_row, self.quota_rows,
-                  "No users to show.", "/ filter by email", sortable=True),
-            Panel("audit", "Audit", ac.AUDIT_COLUMNS, ac.audit_row, self.audit,
-                  "No events recorded yet.", "/ filter by action (session.revoked) or a user's email"),
-        ]
-
-
-# Support sees no sign-in times nor verification (GET /support/tenants/{id} does not say).
-SUPPORT_USER_COLUMNS = [c for c in ac.USER_COLUMNS if c.key not in ("verified", "last_login")]
-
-
-class SupportTenantData:
-    """One customer as support sees it: the panels page over the single detail answer."""
-
-    def __init__(self, detail) -> None:
-        self.detail = detail
-
-    async def users(self, query: str, cursor: str | None, limit: int) -> Page:
-        return local_page(self.detail.users, query, cursor, limit, lambda u: (u.email, u.full_name, u.role))
-
-    async def audit(self, query: str, cursor: str | None, limit: int) -> Page:
-        action, email = ac.audit_filter(query)
-        events = [e for e in self.detail.audit if (action is None or e.action == action)
-                  and (email is None or email.lower() == (e.actor_email or "").lower())]
-        return local_page(events, "", cursor, limit, lambda e: ())
-
-    def panels(self) -> list[Panel]:
-        return [
-            Panel("users", "Users", SUPPORT_USER_COLUMNS, ac.user_row, self.users,
-                  "This customer has no users.", "/ filter by email, name or role", sortable=True),
-            Panel("audit", "Audit", ac.AUDIT_COLUMNS, ac.audit_row, self.audit,
-                  "No events recorded for this customer.", "/ filter by action or a user's email"),
+                  empty["invitations"], "/ filter by email or role", sortable=True),
+            Panel("quotas", "Quotas", ac.QUOTA_COLUMNS, ac.quota_row, self.quota_rows, empty["quotas"],
+                  "/ filter by email", sortable=True),
+            Panel("audit", "Audit", ac.AUDIT_COLUMNS, ac.audit_row, self.audit, empty["audit"],
+                  "/ filter by action (session.revoked) or a user's email"),
         ]

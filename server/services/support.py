@@ -2,10 +2,15 @@
 
 Nothing here writes except the trail: every open of a tenant records `support.viewed`
 with the support actor in THAT tenant's audit log, so customers can see who looked.
+The customer's lists (sessions, seats, users, ... through `viewing_scope`) are covered by
+that view for VIEW_COVERS: paging and refreshing add nothing to the trail, and a list read
+with no recent view of this actor (a script, a console left open) records one first.
 Staff tenants are never listed nor opened (404, as if they did not exist).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,10 +22,13 @@ from server.services import audit
 from server.services.paging import decode_cursor, page_of
 from server.services.quotas import utc_day
 from server.services.seats import live_seat_filter
+from server.services.tenancy import TenantScope
 from server.services.tokens import tenant_primary_license
 
 DETAIL_AUDIT_EVENTS = 50
 DETAIL_USERS_MAX = 500
+VIEWED = "support.viewed"
+VIEW_COVERS = timedelta(minutes=30)  # one recorded view covers this actor's reads of that tenant this long
 
 
 async def search_tenants(db: AsyncSession, clock, *, q: str | None, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
@@ -56,13 +64,39 @@ async def search_tenants(db: AsyncSession, clock, *, q: str | None, cursor: str 
     return summaries, next_cursor
 
 
-async def open_tenant(db: AsyncSession, clock, tenant_id: str, *, actor: User, client_addr: str | None, ttl_s: int) -> dict:
+async def customer(db: AsyncSession, tenant_id: str) -> Tenant:
+    """A customer tenant, else 404 (a staff tenant is answered like one that does not exist)."""
     tenant = await db.get(Tenant, tenant_id)
     if tenant is None or tenant.is_staff:
         raise ApiError(404, "not_found", "No such customer organization.")
-    await audit.record(db, clock, "support.viewed", tenant_id=tenant.id, actor=actor,
+    return tenant
+
+
+async def _record_view(db: AsyncSession, clock, tenant: Tenant, actor: User, client_addr: str | None) -> None:
+    await audit.record(db, clock, VIEWED, tenant_id=tenant.id, actor=actor,
                        client_addr=client_addr, target=f"tenant:{tenant.id}")
     await db.flush()
+
+
+async def viewing_scope(db: AsyncSession, clock, tenant_id: str, *, actor: User, client_addr: str | None) -> TenantScope:
+    """The customer's tenant as a read scope for the admin list services, inside a recorded
+    view: the last `support.viewed` of this actor there, or a new one when that is older
+    than VIEW_COVERS."""
+    tenant = await customer(db, tenant_id)
+    covered = await db.scalar(
+        select(AuditEvent.id).where(AuditEvent.tenant_id == tenant.id, AuditEvent.action == VIEWED,
+                                    AuditEvent.actor_user_id == actor.id, AuditEvent.at > clock.now() - VIEW_COVERS)
+        .limit(1))
+    if covered is None:
+        await _record_view(db, clock, tenant, actor, client_addr)
+    return TenantScope(tenant_id=tenant.id, actor=actor, client_addr=client_addr,
+                       whose="this customer's organization")
+
+
+async def open_tenant(db: AsyncSession, clock, tenant_id: str, *, actor: User, client_addr: str | None, ttl_s: int) -> dict:
+    """Every open is recorded (it is what the customer's trail shows as a support visit)."""
+    tenant = await customer(db, tenant_id)
+    await _record_view(db, clock, tenant, actor, client_addr)
     now = clock.now()
 
     async def count(stmt) -> int:

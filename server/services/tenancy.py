@@ -22,6 +22,7 @@ class TenantScope:
     tenant_id: str
     actor: User
     client_addr: str | None
+    whose: str = "your organization"  # how a 404 names the tenant (support reads a customer's)
 
     def scoped(self, stmt: Select, model) -> Select:
         return stmt.where(model.tenant_id == self.tenant_id)
@@ -32,7 +33,7 @@ class TenantScope:
             stmt = stmt.with_for_update()
         row = (await db.execute(stmt)).scalar_one_or_none()
         if row is None:
-            raise ApiError(404, "not_found", f"No such {_NOUN.get(model.__name__, 'item')} in your organization.")
+            raise ApiError(404, "not_found", f"No such {_NOUN.get(model.__name__, 'item')} in {self.whose}.")
         return row
 
     def require_owner(self, what: str) -> None:

@@ -87,5 +87,10 @@ def test_support_customer(snap_console):
     assert snap_console("support", ("enter", "down", "enter"), start=None)
 
 
+def test_support_customer_sessions(snap_console):
+    """The admin console's sessions list, read-only: no Revoke key in the footer."""
+    assert snap_console("support", ("enter", "down", "enter", "2"), start=None)
+
+
 def test_support_customer_wide(snap_console):
-    assert snap_console("support", ("enter", "down", "enter", "2"), size=(120, 40), start=None)
+    assert snap_console("support", ("enter", "down", "enter", "4"), size=(120, 40), start=None)

@@ -217,9 +217,24 @@ def test_support_search(world, capsys, monkeypatch):
     assert status == 0 and out.splitlines() == ["ID  NAME  TIER  OWNERS  CREATED"]
 
 
+def test_support_show_is_recorded_in_the_customers_trail(world, capsys, monkeypatch):
+    status, out, err = run(world, world.support, "support", "tenants", "show", world.tenant_id, "--json",
+                           capsys=capsys, monkeypatch=monkeypatch)
+    assert (status, err) == (0, "")
+    [tenant] = json_lines(out)
+    assert tenant["id"] == world.tenant_id and tenant["audit"][0]["action"] == "support.viewed"
+    status, out, _ = run(world, world.support, "support", "tenants", "show", world.tenant_id,
+                         capsys=capsys, monkeypatch=monkeypatch)
+    header, row = out.splitlines()
+    assert status == 0 and header.split()[:3] == ["ID", "NAME", "TIER"] and row.startswith(world.tenant_id)
+    trail = api(world, "GET", "/admin/audit", world.owner, params={"action": "support.viewed"}).json()["events"]
+    assert [e["actor_email"] for e in trail] == ["staff@coditect.example"] * 2
+
+
 @pytest.mark.parametrize("who,argv,words", [
     ("member", ["admin", "users", "list"], "Your role does not allow this: `admin` commands are for an owner or admin"),
     ("owner", ["support", "tenants", "search", "x"], "Your role does not allow this: `support` commands are for support staff"),
+    ("support", ["support", "tenants", "show", "0" * 32], f"No customer organization {'0' * 32}."),
     ("owner", ["admin", "sessions", "revoke", "0" * 32], f"No session {'0' * 32} in your organization."),
     ("owner", ["admin", "seats", "release", "0" * 32], f"No seat {'0' * 32} in your organization."),
     ("owner", ["admin", "quotas", "set", "nobody@acme.example", "5"], "No user with this email in your organization."),
@@ -301,6 +316,7 @@ def test_commands_work_on_the_embedded_server_too(tmp_path, capsys, monkeypatch)
     (["--data-dir", "/d", "admin", "quotas", "set", "a@b.c", "default"],
      {"data_dir": "/d", "email": "a@b.c", "limit": "default", "no_keyring": False}),
     (["support", "tenants", "search", "acme", "--limit", "5"], {"text": "acme", "limit": 5, "json": False}),
+    (["support", "tenants", "show", "abc", "--json"], {"verb": "show", "id": "abc", "json": True}),
 ])
 def test_command_line_wiring(argv, expected):
     from console.cli import build_parser
