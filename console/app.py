@@ -233,6 +233,9 @@ class CoditectApp(App[None]):
             self._starting_failed(UNEXPECTED)
             return
         self.session_ready = True
+        from console.long_lived import freeze_start_up_objects
+
+        freeze_start_up_objects()  # typing never waits ~130 ms for a full collection
         self._started(state)
 
     def _started(self, state: AccountState) -> None:

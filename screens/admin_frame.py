@@ -93,6 +93,8 @@ class ConsoleFrame(Screen):
         self.panels = panels
         self.recent: list = []
         self._retry: Callable[[], None] | None = None
+        self._keys_shown: tuple | None = None  # which list keys the footer shows as usable
+        self._bindings_due = False  # a footer rebuild is already asked for this turn
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -179,6 +181,30 @@ class ConsoleFrame(Screen):
 
     # -- keys ---------------------------------------------------------------------------------------
 
+    def usable_keys(self) -> tuple:
+        """What the footer shows of the list keys (they depend on the open list's state)."""
+        return tuple(self.check_action(name, ()) for name in (*LIST_ACTIONS, "retry", *self.WRITE))
+
+    def refresh_bindings(self) -> None:
+        """Every reason of one turn (a tab opened, the focus moved, a page came) rebuilds
+        the footer once: each rebuild mounts its keys again and lays out the screen."""
+        if self._bindings_due:
+            return
+        self._bindings_due = True
+        if not self.call_later(self._publish_bindings):  # not running (yet or any more)
+            self._publish_bindings()
+
+    def _publish_bindings(self) -> None:
+        self._bindings_due = False
+        self._keys_shown = self.usable_keys()
+        super().refresh_bindings()
+
+    def refresh_bindings_if_changed(self) -> None:
+        """After a page: the footer again only when a key became usable or unusable (a
+        footer recompose lays out the whole screen: most pages change nothing there)."""
+        if self.usable_keys() != self._keys_shown:
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         name = action.split("(")[0]
         table = self.active_table
@@ -261,7 +287,7 @@ class ConsoleFrame(Screen):
 
     @on(PagedTable.Loaded)
     def _loaded(self, event: PagedTable.Loaded) -> None:
-        self.refresh_bindings()
+        self.refresh_bindings_if_changed()
 
     @on(PagedTable.Failed)
     def _failed(self, event: PagedTable.Failed) -> None:

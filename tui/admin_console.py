@@ -23,7 +23,7 @@ SUPPORT_ROLE = "support"
 TENANT_ROLES = ("member", "admin", "owner")  # least power first: the dangerous choice is never first
 
 PAGE_SIZE = 200  # rows per page: a page renders in a few ms; the tenant never sits in memory
-DEBOUNCE_S = 0.12  # a filter is fetched once typing pauses this long (a burst of keys: one request)
+DEBOUNCE_S = 0.12  # keys typed while a page is on its way are fetched once typing pauses this long
 REFRESH_S = 5.0  # the overview and the open list refresh this often (skipped under a dialog)
 FILTER_MAX = 200  # the server's limit for `q`
 
@@ -116,14 +116,14 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # shown as spaces: a cell stays one line
+
+
 def text(value: Any) -> Text:
     """Server text as literal text on one line (control characters shown as spaces)."""
     if value is None:
         return Text("—", style="dim")
-    plain = str(value)
-    if any(ord(c) < 32 or ord(c) == 127 for c in plain):
-        plain = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in plain)
-    return Text(plain, no_wrap=True, overflow="ellipsis")
+    return Text(_CONTROL.sub(" ", str(value)), no_wrap=True, overflow="ellipsis")
 
 
 def yes_no(flag: bool, yes: str = "yes", no: str = "no") -> Text:
@@ -346,6 +346,16 @@ class Paging:
         more = "+" if self.has_next else ""
         page = f" page {self.page_no}" if self.page_no > 1 or self.has_next else ""
         return f"{name} [{shown}{more}]{page}" + (f"  /{self.query}" if self.query else "")
+
+
+def filter_now(*, key_waiting: bool, loading: bool) -> bool:
+    """A key was typed in a filter box: fetch its text now, or once typing pauses?
+
+    Now when the list is idle (its last page is shown and no earlier key is waiting): the
+    first key after a pause gets its page as fast as the server answers. Later when a page
+    is still on its way or an earlier key waits for the pause: the keys of a burst make one
+    request, DEBOUNCE_S after the last of them, with the text as it stands then."""
+    return not key_waiting and not loading
 
 
 def normal_filter(value: str) -> str:

@@ -64,9 +64,14 @@ async def test_sessions_filter_on_the_server_and_page_by_keyset(app, world, cloc
         sessions = await open_panel(pilot, "2", "sessions")
         first = list(sessions.items)
         assert len(first) == ac.PAGE_SIZE and sessions.paging.has_next  # a page, never the tenant
+        footer_keys = list(app.screen.query("FooterKey"))
+        sessions.reload()
+        await settle(pilot)
+        assert list(app.screen.query("FooterKey")) == footer_keys  # no key changed: the footer is not rebuilt
         await press(pilot, "n")
         second = list(sessions.items)
         assert sessions.paging.page_no == 2 and not set(first) & set(second)
+        assert list(app.screen.query("FooterKey")) != footer_keys  # p works now: the footer says so
         await press(pilot, "p")
         assert list(sessions.items) == first
         # Moving down past the last row asks for the next page.
@@ -294,3 +299,20 @@ async def test_hostile_text_is_shown_literally_and_the_layout_holds(app, world, 
         highlight(users, mallory.id)
         await press(pilot, "enter")
         assert dict(app.screen.query_one("#detail-facts").rows)["Full name"] == MARKUP_NAME
+
+
+async def test_the_footer_is_rebuilt_once_for_all_the_reasons_of_one_turn(app, world, clock):
+    async with app.run_test() as pilot:
+        await sign_in(pilot, clock, world["admin"])
+        await settle(pilot)
+        screen = app.screen
+        published = []
+        screen.bindings_updated_signal.subscribe(screen, published.append)
+        screen.refresh_bindings()  # e.g. a tab opened, the focus moved and a page came, in one turn
+        screen.refresh_bindings()
+        screen.refresh_bindings()
+        await settle(pilot)
+        assert published == [screen]
+        screen.refresh_bindings()  # a later turn: again
+        await settle(pilot)
+        assert published == [screen, screen]

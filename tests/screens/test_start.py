@@ -4,6 +4,8 @@ where it was pressed and goes on once the server is ready."""
 
 from __future__ import annotations
 
+import gc
+
 from textual import events
 
 from tests.screens.driving import screen_name, settle
@@ -37,3 +39,20 @@ async def test_acting_before_the_server_is_ready_says_starting_and_goes_on(confi
         await settle(pilot)
         assert said == [("WelcomeScreen", "Starting the embedded server…")]
         assert screen_name(app) == "RegisterScreen" and app.step is Step.REGISTER
+
+
+async def test_once_started_what_start_up_loaded_is_left_out_of_full_collections(config, make_app, monkeypatch):
+    from console import long_lived
+
+    gc.unfreeze()  # whatever an earlier test of this process froze
+    monkeypatch.setattr(long_lived, "_frozen", False)
+    app = make_app(config)
+    try:
+        async with app.run_test() as pilot:
+            await settle(pilot)
+            assert app.session_ready and gc.get_freeze_count() > 0
+            frozen = gc.get_freeze_count()
+            assert not long_lived.freeze_start_up_objects()  # once per process
+            assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
