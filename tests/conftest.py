@@ -185,15 +185,48 @@ class LiveServer:
         self._log_file.close()
 
 
+class ThreadServer:
+    """The API on uvicorn in a thread of the test process, on 127.0.0.1: the same HTTP
+    server and app as `coditect-console server` with one worker, without a second
+    interpreter importing it all again (about a second per start). For tests about the
+    process itself (workers, signals, restarts, the CLI's options) use LiveServer."""
+
+    def __init__(self, database_url: str, data_dir: Path) -> None:
+        import threading
+
+        import uvicorn
+
+        from server.app import create_app
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings = Settings(data_dir=data_dir, database_url=database_url, public_url=self.url)
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning",
+                                access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name=f"api-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the API did not start on {self.url}")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(15)
+
+
 @pytest.fixture
 def live_server(tmp_path, database_url):
-    """Factory: start_server(workers=1, args=(extra CLI options,)) -> LiveServer; all are
-    stopped after the test.
+    """Factory: start_server(workers=1, args=(extra CLI options,)) -> LiveServer, or with
+    process=False a ThreadServer; all are stopped after the test.
 
     The tables are emptied first (PostgreSQL is shared by the session)."""
-    servers: list[LiveServer] = []
+    servers: list[LiveServer | ThreadServer] = []
 
-    def start(workers: int = 1, args: tuple[str, ...] = ()) -> LiveServer:
+    def start(workers: int = 1, args: tuple[str, ...] = (), process: bool = True) -> LiveServer | ThreadServer:
         if not servers:
             from server.runtime import Runtime
 
@@ -203,7 +236,11 @@ def live_server(tmp_path, database_url):
                 await runtime.close()
 
             asyncio.run(_reset())
-        server = LiveServer(database_url, tmp_path / "live", workers, args)
+        if process:
+            server = LiveServer(database_url, tmp_path / "live", workers, args)
+        else:
+            assert workers == 1 and not args, "a ThreadServer is one worker with the default options"
+            server = ThreadServer(database_url, tmp_path / "live")
         servers.append(server)
         return server
 

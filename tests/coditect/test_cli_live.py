@@ -31,7 +31,7 @@ DAY = 86400
 
 @pytest.fixture
 def server(live_server):
-    return live_server()
+    return live_server(process=False)
 
 
 class Mac:

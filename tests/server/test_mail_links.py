@@ -103,7 +103,7 @@ def test_without_public_url_links_use_the_address_the_server_listens_on():
 def test_a_live_server_mails_links_on_its_own_port(live_server, tmp_path):
     import httpx
 
-    server = live_server()
+    server = live_server(process=False)
     r = httpx.post(f"{server.url}{API}/register", json={"email": "live@example.com", "password":
                                                         "tangerine-volcano-harbour-42", "full_name": "L",
                                                         "organization": "Live"})

@@ -80,7 +80,7 @@ def saved_token(world: World, person: Person) -> str | None:
 
 @pytest.fixture
 def world(live_server, tmp_path, database_url) -> World:
-    server = live_server()
+    server = live_server(process=False)
 
     async def build() -> World:
         app = app_beside(tmp_path / "live", database_url)

@@ -211,7 +211,7 @@ def test_over_real_http(live_server, tmp_path, database_url):
     """uvicorn on 127.0.0.1: the release published with the real command line, then installed."""
     import asyncio
 
-    server = live_server()
+    server = live_server(process=False)
     pyz = tmp_path / "coditect.pyz"
     subprocess.run([sys.executable, "-m", "console.cli", "server", "build-release", str(pyz)], check=True,
                    capture_output=True)
