@@ -247,3 +247,17 @@ def live_server(tmp_path, database_url):
     yield start
     for server in servers:
         server.stop()
+
+
+# Files that run long on one worker (a real Docker engine, containers, SSH sessions) start
+# first: at the end of the run they would leave the other workers idle while they finish.
+LONG_FILES = ("tests/workspace/test_engine_workspace.py", "tests/screens/test_deploy_workspace.py",
+              "tests/screens/test_support_console.py", "tests/screens/test_admin_console.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_FILES.index(path) if path in LONG_FILES else len(LONG_FILES)
+
+    items.sort(key=rank)  # stable: the rest keep their order
