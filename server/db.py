@@ -177,16 +177,30 @@ async def create_schema(engine: AsyncEngine) -> None:
 
 def _create_missing(sync_conn) -> None:
     """Tables, columns and indexes added to tables that already exist (create_all skips
-    those), and the triggers that keep licenses.open_seats exact."""
-    Base.metadata.create_all(sync_conn)
+    those), and the triggers that keep licenses.open_seats exact. What exists is read in two
+    catalog queries, not one per table and index (every API start and every test pays it)."""
+    tables, indexes = _existing(sync_conn)
+    if any(table.name not in tables for table in Base.metadata.sorted_tables):
+        Base.metadata.create_all(sync_conn)
+        tables, indexes = _existing(sync_conn)
     added_open_seats = _add_open_seats_column(sync_conn)
     for table in Base.metadata.sorted_tables:
         for index in table.indexes:
-            index.create(sync_conn, checkfirst=True)
+            if index.name not in indexes:
+                index.create(sync_conn, checkfirst=True)
     _install_seat_triggers(sync_conn)
     if added_open_seats:
         # In the transaction that installed the triggers: no seat changes in between.
         sync_conn.execute(text(RECOUNT_OPEN_SEATS))
+
+
+def _existing(sync_conn) -> tuple[set[str], set[str]]:
+    """-> (table names, index names) in the connection's schema."""
+    if sync_conn.dialect.name == "postgresql":
+        indexes = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    else:
+        indexes = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    return set(inspect(sync_conn).get_table_names()), set(sync_conn.exec_driver_sql(indexes).scalars())
 
 
 RECOUNT_OPEN_SEATS = (
