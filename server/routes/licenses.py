@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from server.deps import (
-    DB, Caller, ClientAddr, Principal, RuntimeDep, VerifiedToken, read_only, require_caller_role, require_role,
+    DB, Caller, ClientAddr, Principal, RuntimeDep, read_only, require_caller_role, require_role, TokenAndRuntime,
 )
 from server.schemas import (
     AcquireSeatRequest, ActivateLicenseRequest, LicenseInfo, LicensesResponse, SeatLease, SeatRequest,
@@ -61,8 +61,9 @@ async def list_licenses(principal: SeatUser, db: DB, runtime: RuntimeDep) -> Lic
 
 @router.post("/acquire", response_model=SeatLease, status_code=status.HTTP_201_CREATED,
              responses={200: {"model": SeatLease, "description": "The caller already held this seat"}})
-async def acquire(body: AcquireSeatRequest, token: VerifiedToken, runtime: RuntimeDep,
-                  addr: ClientAddr) -> Response:
+async def acquire(body: AcquireSeatRequest, request: Request, signed_in: TokenAndRuntime) -> Response:
+    token, runtime = signed_in
+    addr = request.client.host if request.client else None  # deps.client_addr
     lease = await seat_leases.acquire(
         runtime, token.claims, token.now, hardware_id=body.hardware_id, device_name=body.device_name,
         kind=body.kind, license_key=body.license_key, client_addr=addr,
@@ -71,7 +72,8 @@ async def acquire(body: AcquireSeatRequest, token: VerifiedToken, runtime: Runti
 
 
 @router.put("/heartbeat", response_model=SeatLease)
-async def heartbeat(body: SeatRequest, token: VerifiedToken, runtime: RuntimeDep) -> Response:
+async def heartbeat(body: SeatRequest, signed_in: TokenAndRuntime) -> Response:
+    token, runtime = signed_in
     return _lease(runtime, await seat_leases.heartbeat(runtime, token.claims, token.now, body.seat_id))
 
 
