@@ -96,7 +96,7 @@ class SigningKey:
         """The compact JWS PyJWT's jwt.encode(claims, key, "EdDSA", headers={kid, typ}) gives,
         byte for byte (Ed25519 is deterministic; tests/server/test_tokens_jwt.py compares),
         built here: the header segment is the same for every token of a type, and PyJWT's
-        own checks and copies cost about a third of signing a lease on every heartbeat."""
+        own checks and copies took nearly half of its time (lease signing is on every heartbeat)."""
         if not typ or any(isinstance(claims.get(name), datetime) for name in ("exp", "iat", "nbf")) or (
                 "iss" in claims and not isinstance(claims["iss"], str)):
             return jwt.encode(claims, self._private, algorithm="EdDSA", headers={"kid": self.kid, "typ": typ})

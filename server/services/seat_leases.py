@@ -8,9 +8,9 @@ revocation takes effect on the next request), the license row is the lock of acq
 (BEGIN IMMEDIATE on SQLite; on PostgreSQL FOR UPDATE inside the database function
 take_license_seat, services/seat_take_pg.py, which does acquire's work under the lock in
 one round trip), the limit check reads the trigger-kept `open_seats` after reclaiming the
-license's dead seats, and every new seat, reclaim and release is audited. Anything off the common path (no key given, an unknown or
-expired license, a dead, foreign or released seat) goes to the general code in
-services/seats.py, which answers it.
+license's dead seats, and every new seat, reclaim and release is audited. Anything off the
+common path (no key given, an unknown or expired license, a dead, foreign or released seat)
+goes to the general code in services/seats.py, which answers it.
 """
 
 from __future__ import annotations
