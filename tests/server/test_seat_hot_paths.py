@@ -134,7 +134,8 @@ async def test_acquire_and_heartbeat_answer_the_seat_lease_schema(app, client, c
         body = r.json()
         assert list(body) == list(SeatLease.model_fields)
         assert SeatLease.model_validate(body).model_dump(mode="json") == body
-    assert beat.json()["license_key"] == key and beat.json()["heartbeat_interval_s"] == app.state.runtime.settings.seat_heartbeat_interval_s
+    settings = app.state.runtime.settings
+    assert beat.json()["license_key"] == key and beat.json()["heartbeat_interval_s"] == settings.seat_heartbeat_interval_s
 
 
 async def test_without_a_token_the_lease_cycle_answers_401_before_reading_the_body(client):
