@@ -15,6 +15,7 @@ from sqlalchemy.util.concurrency import await_
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from server.models import Base
+from server.services import seat_take_pg
 
 # Any constant: serialises schema creation between API processes on one PostgreSQL.
 _SCHEMA_LOCK_ID = 0x0C0D17EC
@@ -276,7 +277,10 @@ def _install_seat_triggers(sync_conn) -> None:
     """licenses.open_seats follows every insert, release and delete of a seat, whatever
     code (or person) writes it. On PostgreSQL the trigger locks the license row: code
     that releases seats locks the license first (services/seats.py), the order acquire
-    uses, so that the two never deadlock."""
+    uses, so that the two never deadlock. PostgreSQL also gets acquire's function
+    (services/seat_take_pg.py), replaced by its current body on every start."""
     postgres = sync_conn.dialect.name == "postgresql"
     for sql in _POSTGRES_SEAT_TRIGGERS if postgres else _SQLITE_SEAT_TRIGGERS:
         sync_conn.exec_driver_sql(sql)
+    if postgres:
+        sync_conn.exec_driver_sql(seat_take_pg.CREATE_FUNCTION)

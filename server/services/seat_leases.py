@@ -5,18 +5,19 @@ The rules are those of services/seats.py and services/callers.py, applied to the
 columns: the caller's session is checked in the same transaction as the seat write (on
 PostgreSQL a heartbeat is one statement that renews the seat only for a valid caller, so
 revocation takes effect on the next request), the license row is the lock of acquire
-(FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), the limit check reads the
-trigger-kept `open_seats` after reclaiming the license's dead seats, and every new seat,
-reclaim and release is audited. Anything off the common path (no key given, an unknown or
-expired license, a dead, foreign or released seat) goes to the general code in
-services/seats.py, which answers it.
+(BEGIN IMMEDIATE on SQLite; on PostgreSQL FOR UPDATE inside the database function
+take_license_seat, services/seat_take_pg.py, which does acquire's work under the lock in
+one round trip), the limit check reads the trigger-kept `open_seats` after reclaiming the
+license's dead seats, and every new seat, reclaim and release is audited. Anything off the
+common path (no key given, an unknown or expired license, a dead, foreign or released seat)
+goes to the general code in services/seats.py, which answers it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, and_, bindparam, column, exists, insert, literal, or_, select, text, true, update
+from sqlalchemy import String, and_, bindparam, case, exists, func, insert, literal, or_, select, true, update
 
 from server.models import AuditEvent, License, Seat
 from server.models.base import UTCDateTime, new_id
@@ -116,55 +117,24 @@ _LICENSE_COLUMNS = (_licenses.c.id, _licenses.c.key, _licenses.c.tier, _licenses
 # SQLite: the caller (_CALLER), then the license (the writer's BEGIN IMMEDIATE is the lock).
 _LICENSE = select(*_LICENSE_COLUMNS).where(_licenses.c.key == bindparam("key"),
                                            _licenses.c.tenant_id == bindparam("tenant_id"))
-# PostgreSQL: the caller and its tenant's license in one statement, the license row locked.
-_CALLER_AND_LICENSE = (
-    select(*CALLER_COLUMNS, *_LICENSE_COLUMNS)
-    .select_from(CALLER_FROM.join(_licenses, and_(_licenses.c.key == bindparam("key"),
-                                                  _licenses.c.tenant_id == CALLER_FROM.right.c.tenant_id)))
-    .where(CALLER_FROM.left.c.id == bindparam("sid"))
-    .with_for_update(of=_licenses)
+# PostgreSQL: one statement in autocommit: the caller, its tenant's license, and, only for
+# a valid caller (the same rule as _caller) and a known, unexpired license, the seat taken by
+# take_license_seat (services/seat_take_pg.py), which holds the license lock inside the
+# database for that one round trip. CASE evaluates the volatile function only when its
+# condition holds, so a refused caller writes nothing.
+_sessions = CALLER_FROM.left
+_TAKE = func.take_license_seat(
+    _licenses.c.id, _sessions.c.user_id, bindparam("sid"), bindparam("hardware_id", type_=String),
+    bindparam("device_name", type_=String), bindparam("kind", type_=String), bindparam("seat_id", type_=String),
+    bindparam("now", type_=UTCDateTime()), bindparam("cutoff", type_=UTCDateTime()),
+    bindparam("at", type_=UTCDateTime()), CALLER_FROM.right.c.email, bindparam("client_addr", type_=String))
+_CALLER_LICENSE_AND_SEAT = (
+    select(*CALLER_COLUMNS, *_LICENSE_COLUMNS,
+           case((and_(_licenses.c.id.is_not(None), caller_is_valid(), _LICENSE_LIVE), _TAKE)).label("taken"))
+    .select_from(CALLER_FROM.outerjoin(_licenses, and_(_licenses.c.key == bindparam("key"),
+                                                       _licenses.c.tenant_id == CALLER_FROM.right.c.tenant_id)))
+    .where(_sessions.c.id == bindparam("sid"))
 )
-# PostgreSQL, under the license lock, in one statement (every await while the lock is held
-# lengthens the queue behind it): reclaim the license's dead seats, find the machine's live
-# seat and renew it, or else insert a new seat and its audit event if the count allows.
-# -> a row per outcome: ('reused' | 'taken', seat id) and ('reclaimed', seat...) per reclaim.
-# The same rules as _take_seat below, which SQLite runs statement by statement.
-_TAKE_SEAT_PG = text("""
-WITH reclaimed AS (
-  UPDATE seats SET released_at = :now, released_reason = :expired
-  WHERE license_id = :license_id AND released_at IS NULL AND last_heartbeat_at <= :cutoff
-  RETURNING id, tenant_id, user_id, license_id, last_heartbeat_at),
-held AS (
-  SELECT id FROM seats
-  WHERE license_id = :license_id AND user_id = :user_id AND hardware_id = :hardware_id AND released_at IS NULL
-    AND last_heartbeat_at > :cutoff
-  ORDER BY started_at DESC LIMIT 1),
-reused AS (
-  UPDATE seats SET last_heartbeat_at = :now, session_id = :session_id, kind = :kind,
-                   device_name = COALESCE(NULLIF(:device_name, ''), seats.device_name)
-  FROM held WHERE seats.id = held.id
-  RETURNING seats.id),
-taken AS (
-  INSERT INTO seats (id, license_id, tenant_id, user_id, session_id, hardware_id, device_name, kind, started_at,
-                     last_heartbeat_at)
-  SELECT :seat_id, :license_id, :tenant_id, :user_id, :session_id, :hardware_id, :device_name, :kind, :now, :now
-  WHERE NOT EXISTS (SELECT 1 FROM held) AND :open_seats - (SELECT count(*) FROM reclaimed) < :seats_total
-  RETURNING id),
-audited AS (
-  INSERT INTO audit_events (at, tenant_id, actor_user_id, actor_email, action, target, client_addr, detail)
-  SELECT :at, :tenant_id, :user_id, :actor_email, :action, :target, :client_addr, :detail FROM taken)
-SELECT 'reclaimed' AS outcome, id, tenant_id, user_id, license_id, last_heartbeat_at FROM reclaimed
-UNION ALL SELECT 'reused', id, NULL, NULL, NULL, NULL FROM reused
-UNION ALL SELECT 'taken', id, NULL, NULL, NULL, NULL FROM taken
-""").bindparams(
-    *(bindparam(name, type_=String) for name in (
-        "expired", "license_id", "user_id", "hardware_id", "session_id", "kind", "device_name", "seat_id",
-        "tenant_id", "actor_email", "action", "target", "client_addr")),
-    *(bindparam(name, type_=UTCDateTime) for name in ("now", "cutoff", "at")),
-    bindparam("open_seats", type_=Integer), bindparam("seats_total", type_=Integer),
-    bindparam("detail", type_=AuditEvent.__table__.c.detail.type),
-).columns(column("outcome", String), column("id", String), column("tenant_id", String), column("user_id", String),
-          column("license_id", String), column("last_heartbeat_at", UTCDateTime))
 _SEAT_KEYS = ["id", "license_id", "tenant_id", "user_id", "session_id", "hardware_id", "device_name", "kind",
               "started_at", "last_heartbeat_at", "released_at", "released_reason"]
 _AUDIT_KEYS = ["at", "tenant_id", "actor_user_id", "actor_email", "action", "target", "client_addr", "detail"]
@@ -178,39 +148,60 @@ async def acquire(runtime, claims: dict, now: datetime, *, hardware_id: str, dev
     it holds if still live, else a new one if the license has a free seat (409 if not)."""
     sid = str(claims.get("sid", ""))
     key = None if license_key is None else parse_key_or_422(license_key)
-    params = {"sid": sid, "key": key}
-    driver = runtime.driver
-    async with driver.write() as tx:
-        if driver.dialect_name == "postgresql":
-            row = await tx.first(_CALLER_AND_LICENSE, params) if key is not None else None
-            if row is None:  # who the caller is decides the answer (401, 403, or the license's 404)
-                row = await tx.first(_CALLER, params)
-                lic = None
-            else:
-                lic = _LicenseRow(row[_N:])
-            caller = _caller(claims, sid, row, now)
-        else:
-            row = await tx.first(_CALLER, params)
-            caller = _caller(claims, sid, row, now)
-            found = await tx.first(_LICENSE, {"key": key, "tenant_id": caller.tenant_id}) if key else None
-            lic = None if found is None else _LicenseRow(found)
-        if due_to_touch(row[3], now):
-            await tx.run(TOUCH, touch_params(sid, now))
-        if lic is not None and not license_is_expired(lic, now):
-            seat_id, created = await _take_seat(tx, runtime, caller, lic, now, hardware_id=hardware_id,
-                                                device_name=device_name, kind=kind, client_addr=client_addr)
-    if lic is None or license_is_expired(lic, now):
+    taking = {"hardware_id": hardware_id, "device_name": device_name, "kind": kind, "client_addr": client_addr}
+    if runtime.driver.postgres:
+        caller, lic, taken = await _acquire_pg(runtime, claims, sid, key, now, taking)
+    else:
+        caller, lic, taken = await _acquire_sqlite(runtime, claims, sid, key, now, taking)
+    if taken is None:
         # No key, an unknown key or an expired license: the general code finds the license
         # or the right refusal.
         async with runtime.sessionmaker() as db:
-            lease = await seats.acquire_seat(db, runtime, caller, hardware_id=hardware_id, device_name=device_name,
-                                             kind=kind, license_key=license_key, client_addr=client_addr)
+            lease = await seats.acquire_seat(db, runtime, caller, license_key=license_key, **taking)
             await db.commit()
             return lease
+    seat_id, created = taken
     seat = seats.SeatFields(id=seat_id, tenant_id=lic.tenant_id, user_id=caller.user_id, hardware_id=hardware_id,
                             kind=kind, last_heartbeat_at=now)
     token, expires_at = seats.mint_lease(runtime, seat, lic)
     return seats.Lease(seat=seat, license=lic, token=token, expires_at=expires_at, created=created)
+
+
+async def _acquire_pg(runtime, claims: dict, sid: str, key: str | None, now: datetime, taking: dict):
+    """-> (caller, license row, (seat id, created) or None for the general code)."""
+    params = {"sid": sid, "sub": claims.get("sub"), "key": key, "now": now,
+              "cutoff": now - timedelta(seconds=runtime.settings.seat_ttl_s), "at": runtime.clock.now(),
+              "seat_id": new_id(), **taking}
+    async with runtime.driver.autocommit() as conn:
+        row = await conn.first(_CALLER_LICENSE_AND_SEAT if key is not None else _CALLER, params)
+        caller = _caller(claims, sid, row, now)  # 401, 403: the statement took nothing for them
+        if due_to_touch(row[3], now):
+            await conn.run(TOUCH, touch_params(sid, now))
+    if key is None or row[_N] is None:
+        return caller, None, None
+    lic, taken = _LicenseRow(row[_N:-1]), row[-1]
+    if taken is None and not license_is_expired(lic, now):
+        raise invalid()  # the statement's caller rule refused what _caller let through
+    outcome, seat_id, used, total = taken or ("expired", None, None, None)
+    if outcome == "full":
+        raise seats.no_seats_error(int(total), int(used))
+    if outcome in ("taken", "reused"):
+        return caller, lic, (seat_id, outcome == "taken")
+    return caller, lic, None  # expired (or gone) meanwhile: the general code answers
+
+
+async def _acquire_sqlite(runtime, claims: dict, sid: str, key: str | None, now: datetime, taking: dict):
+    """-> (caller, license row, (seat id, created) or None for the general code)."""
+    async with runtime.driver.write() as tx:  # BEGIN IMMEDIATE: the database's write lock
+        row = await tx.first(_CALLER, {"sid": sid})
+        caller = _caller(claims, sid, row, now)
+        found = await tx.first(_LICENSE, {"key": key, "tenant_id": caller.tenant_id}) if key else None
+        lic = None if found is None else _LicenseRow(found)
+        if due_to_touch(row[3], now):
+            await tx.run(TOUCH, touch_params(sid, now))
+        if lic is None or license_is_expired(lic, now):
+            return caller, lic, None
+        return caller, lic, await _take_seat(tx, runtime, caller, lic, now, **taking)
 
 
 class _LicenseRow:
@@ -225,9 +216,6 @@ async def _take_seat(tx, runtime, caller: Caller, lic: _LicenseRow, now: datetim
     """Under the license lock: -> (seat id, created)."""
     clock, ttl_s = runtime.clock, runtime.settings.seat_ttl_s
     cutoff = now - timedelta(seconds=ttl_s)
-    if tx.dialect_name == "postgresql":
-        return await _take_seat_pg(tx, clock, caller, lic, now, cutoff, hardware_id=hardware_id,
-                                   device_name=device_name, kind=kind, client_addr=client_addr)
     held = await tx.all(seats.HELD, {"license_id": lic.id, "user_id": caller.user_id, "hardware_id": hardware_id})
     live = [row for row in held if row.last_heartbeat_at > cutoff]
     if live:
@@ -264,20 +252,3 @@ async def _audit_reclaimed(tx, clock, reclaimed) -> None:
             clock, "seat.reclaimed", tenant_id=row.tenant_id, target=f"seat:{row.id}",
             detail={"reason": seats.EXPIRED, "user_id": row.user_id, "license_id": row.license_id,
                     "last_heartbeat_at": row.last_heartbeat_at.isoformat()}), _AUDIT_KEYS)
-
-
-async def _take_seat_pg(tx, clock, caller: Caller, lic: _LicenseRow, now: datetime, cutoff: datetime, *,
-                        hardware_id: str, device_name: str, kind: str, client_addr: str | None) -> tuple[str, bool]:
-    seat_id = new_id()
-    event = _acquired_event(clock, caller, lic, seat_id, kind, device_name, client_addr)
-    rows = await tx.all(_TAKE_SEAT_PG, {
-        "now": now, "cutoff": cutoff, "expired": seats.EXPIRED, "license_id": lic.id, "user_id": caller.user_id,
-        "hardware_id": hardware_id, "session_id": caller.session_id, "kind": kind, "device_name": device_name,
-        "seat_id": seat_id, "tenant_id": lic.tenant_id, "open_seats": lic.open_seats, "seats_total": lic.seats,
-        **{name: event[name] for name in ("at", "actor_email", "action", "target", "client_addr", "detail")}})
-    reclaimed = [row for row in rows if row.outcome == "reclaimed"]
-    await _audit_reclaimed(tx, clock, reclaimed)
-    mine = next((row for row in rows if row.outcome != "reclaimed"), None)
-    if mine is None:
-        raise seats.no_seats_error(lic.seats, lic.open_seats - len(reclaimed))
-    return mine.id, mine.outcome == "taken"

@@ -117,3 +117,27 @@ async def test_a_connection_dropped_while_idle_in_the_pool_is_replaced(app, clie
     for _ in range(4):
         r = await client.get("/api/v1/auth/me", headers=me["headers"])
         assert r.status_code == 200, r.text
+
+
+async def test_acquire_and_heartbeat_answer_the_seat_lease_schema(app, client, clock):
+    from server.schemas import SeatLease
+
+    me = await make_principal(app)
+    key = await make_license(app, "team", tenant_id=me["tenant_id"])
+    taken = await _take(client, me, key)
+    again = await _take(client, me, key)
+    clock.advance(0.5)  # a heartbeat instant with microseconds
+    beat = await client.put(HEARTBEAT, headers=me["headers"], json={"seat_id": taken.json()["seat_id"]})
+    assert [taken.status_code, again.status_code, beat.status_code] == [201, 200, 200]
+    for r in (taken, again, beat):
+        assert r.headers["content-type"] == "application/json"
+        body = r.json()
+        assert list(body) == list(SeatLease.model_fields)
+        assert SeatLease.model_validate(body).model_dump(mode="json") == body
+    settings = app.state.runtime.settings
+    assert beat.json()["license_key"] == key and beat.json()["heartbeat_interval_s"] == settings.seat_heartbeat_interval_s
+
+
+async def test_without_a_token_the_lease_cycle_answers_401_before_reading_the_body(client):
+    for r in (await client.put(HEARTBEAT, json={}), await client.post(ACQUIRE, json={"kind": 3})):
+        assert r.status_code == 401 and r.json()["code"] == "unauthorized"

@@ -93,3 +93,16 @@ async def test_expired_token_is_rejected(client, clock, account):
 
 async def test_garbage_is_rejected(client):
     assert await me_status(client, "not.a.jwt") == (401, "token_invalid")
+
+
+@pytest.mark.parametrize("claims, typ", [
+    ({"sub": "u1", "aud": "coditect", "iss": "https://x", "iat": 1, "exp": 2, "amr": ["pwd", "otp"]}, "JWT"),
+    ({"seat_id": "s", "license_key": "CODI-X", "tier": "team", "tid": "t", "sub": "u", "hardware_id": "hé/\u2603",
+      "kind": "desktop", "iat": 1790000000, "exp": 1790600000}, "lease"),
+    ({"keys": [{"kty": "OKP", "x": "abc"}], "iat": 5}, "jwks+rotation"),
+])
+def test_our_signature_is_the_one_pyjwt_gives_byte_for_byte(claims, typ):
+    key = SigningKey.generate()
+    expected = jwt.encode(claims, key._private, algorithm="EdDSA", headers={"kid": key.kid, "typ": typ})
+    assert key.sign(claims, typ=typ) == expected
+    assert key.sign(claims, typ=typ) == expected  # the header segment remembered
