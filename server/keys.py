@@ -61,7 +61,7 @@ class SigningKey:
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
         self._private = private_key
         self._public = private_key.public_key()
-        self._headers: dict[str, bytes] = {}  # typ -> the header segment
+        self._headers: dict[tuple[str, str], bytes] = {}  # (kid, typ) -> the header segment
         raw = self._public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self.kid = _b64url(hashlib.sha256(raw).digest()[:12])
         self._public_jwk = {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw), "kid": self.kid,
@@ -100,9 +100,9 @@ class SigningKey:
         if not typ or any(isinstance(claims.get(name), datetime) for name in ("exp", "iat", "nbf")) or (
                 "iss" in claims and not isinstance(claims["iss"], str)):
             return jwt.encode(claims, self._private, algorithm="EdDSA", headers={"kid": self.kid, "typ": typ})
-        header = self._headers.get(typ)
+        header = self._headers.get((self.kid, typ))
         if header is None:
-            header = self._headers[typ] = _b64url_bytes(json.dumps(
+            header = self._headers[(self.kid, typ)] = _b64url_bytes(json.dumps(
                 {"alg": "EdDSA", "kid": self.kid, "typ": typ}, separators=(",", ":"), sort_keys=True).encode())
         signing_input = header + b"." + _b64url_bytes(json.dumps(claims, separators=(",", ":")).encode())
         return (signing_input + b"." + _b64url_bytes(self._private.sign(signing_input))).decode()
