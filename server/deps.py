@@ -25,7 +25,7 @@ from server.errors import ApiError
 from server.models import LoginSession, Tenant, User
 from server.runtime import Runtime
 from server.services.callers import (
-    CALLER_COLUMNS, CALLER_FROM, LAST_SEEN_RESOLUTION, TOUCH, ActorRef, Caller, SignedIn, caller_from_row,
+    CALLER_COLUMNS, CALLER_FROM, LAST_SEEN_RESOLUTION, TOUCH, ActorRef, Caller, Principal, caller_from_row,
     caller_statement, check_role, check_session, due_to_touch, invalid, touch_params, unauthorized,
 )
 from server.services.tokens import primary_license_columns
@@ -80,34 +80,6 @@ async def client_addr(request: Request) -> str | None:
 
 
 ClientAddr = Annotated[str | None, Depends(client_addr)]
-
-
-@dataclass
-class Principal(SignedIn):
-    user: User
-    session: LoginSession
-    claims: dict
-
-    @property
-    def role(self) -> str:
-        return self.user.role
-
-    @property
-    def user_id(self) -> str:
-        return self.user.id
-
-    @property
-    def session_id(self) -> str:
-        return self.session.id
-
-    @property
-    def actor(self):
-        """Who the audit trail names (id, email)."""
-        return self.user
-
-    @property
-    def tenant_id(self) -> str:
-        return self.user.tenant_id
 
 
 def _unauthorized(code: str, title: str) -> ApiError:

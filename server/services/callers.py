@@ -95,6 +95,37 @@ class SignedIn:
 
 
 @dataclass
+class Principal(SignedIn):
+    """A signed-in caller as its ORM rows (routes get it from server/deps.py; a service that
+    opens a session itself, as the workspace gate does, builds one)."""
+
+    user: User
+    session: LoginSession
+    claims: dict
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def user_id(self) -> str:
+        return self.user.id
+
+    @property
+    def session_id(self) -> str:
+        return self.session.id
+
+    @property
+    def actor(self):
+        """Who the audit trail names (id, email)."""
+        return self.user
+
+    @property
+    def tenant_id(self) -> str:
+        return self.user.tenant_id
+
+
+@dataclass
 class ActorRef:
     id: str
     email: str

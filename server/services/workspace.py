@@ -20,6 +20,7 @@ from server.models import ContainerSessionLink, DeploymentCredential, LoginSessi
 from server.schemas.workspace import CONTAINER_AMR
 from server.security import new_opaque_token, token_hash
 from server.services import audit, seats
+from server.services.callers import Principal
 from server.services.sessions import revoke_session
 from server.services.tokens import IssuedTokens, open_session
 
@@ -68,30 +69,6 @@ async def revoke_credential(db: AsyncSession, clock, user, credential_id: str, *
         await revoke_session(db, clock, session, reason="credential_revoked", actor=user, client_addr=client_addr)
     await audit.record(db, clock, "workspace.credential_revoked", tenant_id=user.tenant_id, actor=user,
                        client_addr=client_addr, target=f"credential:{row.id}", detail={"sessions": len(sessions)})
-
-
-@dataclass
-class _SessionHolder:
-    """What seats.acquire_seat needs of a caller: the user and their login session."""
-
-    user: User
-    session: LoginSession
-
-    @property
-    def tenant_id(self) -> str:
-        return self.user.tenant_id
-
-    @property
-    def user_id(self) -> str:
-        return self.user.id
-
-    @property
-    def session_id(self) -> str:
-        return self.session.id
-
-    @property
-    def actor(self) -> User:
-        return self.user
 
 
 @dataclass
@@ -148,7 +125,7 @@ async def open_container_session(db: AsyncSession, runtime, secret: str, *, fing
                                 client_addr=client_addr)
     session = await db.get(LoginSession, tokens.session_id)
     try:
-        lease = await seats.acquire_seat(db, runtime, _SessionHolder(user, session), hardware_id=hardware_id,
+        lease = await seats.acquire_seat(db, runtime, Principal(user=user, session=session, claims={}), hardware_id=hardware_id,
                                          device_name=name, kind="container_session", license_key=None,
                                          client_addr=client_addr)
     except ApiError as exc:
