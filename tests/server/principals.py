@@ -79,6 +79,26 @@ async def make_license(app, tier: str = "pro", *, tenant_id: str | None = None, 
         return lic.key
 
 
+async def take_seat(client, who: dict, key: str, hardware_id: str = "hw-1"):
+    """POST /licenses/acquire on `key` for this machine -> the response (any status)."""
+    return await client.post("/api/v1/licenses/acquire", headers=who["headers"],
+                             json={"hardware_id": hardware_id, "license_key": key})
+
+
+async def license_with_dead_seats(app, client, clock, settings, *, seats: int, dead: int, asking: int):
+    """An owner's license of `seats` seats, `dead` of them held by machines whose heartbeat
+    is now older than the seat TTL (still open), and `asking` members who want one.
+    -> (owner, key, members)."""
+    owner = await make_principal(app)
+    key = await make_license(app, "team", tenant_id=owner["tenant_id"], seats=seats)
+    members = [await make_principal(app, role="member", tenant_id=owner["tenant_id"], mfa=False)
+               for _ in range(asking)]
+    for i in range(dead):
+        assert (await take_seat(client, owner, key, f"old-{i}")).status_code == 201
+    clock.advance(settings.seat_ttl_s + 1)
+    return owner, key, members
+
+
 def app_beside(live_server_data_dir, database_url):
     """An app object over a live server's database and keys (real clock), to make principals
     and licenses for tests that talk to that server over HTTP."""

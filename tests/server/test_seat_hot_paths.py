@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from server.models import AuditEvent, License, LoginSession, Seat, User
-from tests.server.principals import make_license, make_principal
+from tests.server.principals import license_with_dead_seats, make_license, make_principal, take_seat
 
 ACQUIRE, HEARTBEAT = "/api/v1/licenses/acquire", "/api/v1/licenses/heartbeat"
 
@@ -22,15 +22,11 @@ async def _beat_of(app, seat_id):
         return (await db.get(Seat, seat_id)).last_heartbeat_at
 
 
-async def _take(client, who, key, hardware_id="hw-1"):
-    return await client.post(ACQUIRE, headers=who["headers"], json={"hardware_id": hardware_id, "license_key": key})
-
-
 @pytest.mark.parametrize("how", ["revoked", "disabled", "support"])
 async def test_a_refused_caller_renews_nothing(app, client, clock, how):
     me = await make_principal(app)
     key = await make_license(app, "team", tenant_id=me["tenant_id"])
-    seat_id = (await _take(client, me, key)).json()["seat_id"]
+    seat_id = (await take_seat(client, me, key)).json()["seat_id"]
     before = await _beat_of(app, seat_id)
     async with app.state.runtime.sessionmaker() as db:
         if how == "revoked":
@@ -51,7 +47,7 @@ async def test_a_refused_caller_renews_nothing(app, client, clock, how):
 async def test_a_heartbeat_renews_and_notes_the_session_seen(app, client, clock):
     me = await make_principal(app)
     key = await make_license(app, "team", tenant_id=me["tenant_id"])
-    seat_id = (await _take(client, me, key)).json()["seat_id"]
+    seat_id = (await take_seat(client, me, key)).json()["seat_id"]
     clock.advance(120)
     r = await client.put(HEARTBEAT, headers=me["headers"], json={"seat_id": seat_id})
     assert r.status_code == 200 and r.json()["seat_id"] == seat_id and r.json()["license_key"] == key
@@ -63,14 +59,9 @@ async def test_a_heartbeat_renews_and_notes_the_session_seen(app, client, clock)
 async def test_parallel_acquires_over_dead_seats_give_exactly_the_limit_and_audit_each_reclaim_once(
         app, client, clock, settings):
     seats_total, dead, asking = 5, 3, 12
-    owner = await make_principal(app)
-    key = await make_license(app, "team", tenant_id=owner["tenant_id"], seats=seats_total)
-    users = [await make_principal(app, role="member", tenant_id=owner["tenant_id"], mfa=False)
-             for _ in range(asking)]
-    for i in range(dead):
-        assert (await _take(client, owner, key, f"old-{i}")).status_code == 201
-    clock.advance(settings.seat_ttl_s + 1)  # those three are dead now, still open
-    answers = await asyncio.gather(*(_take(client, u, key, f"new-{i}") for i, u in enumerate(users)))
+    owner, key, users = await license_with_dead_seats(app, client, clock, settings, seats=seats_total, dead=dead,
+                                                      asking=asking)
+    answers = await asyncio.gather(*(take_seat(client, u, key, f"new-{i}") for i, u in enumerate(users)))
     assert sorted(r.status_code for r in answers) == [201] * seats_total + [409] * (asking - seats_total)
     async with app.state.runtime.sessionmaker() as db:
         lic = await db.scalar(select(License).where(License.key == key))
@@ -87,7 +78,7 @@ async def test_parallel_acquires_over_dead_seats_give_exactly_the_limit_and_audi
 async def test_parallel_acquires_from_one_machine_share_one_seat(app, client):
     me = await make_principal(app)
     key = await make_license(app, "team", tenant_id=me["tenant_id"], seats=3)
-    answers = await asyncio.gather(*(_take(client, me, key, "same-machine") for _ in range(6)))
+    answers = await asyncio.gather(*(take_seat(client, me, key, "same-machine") for _ in range(6)))
     assert sorted(r.status_code for r in answers) == [200] * 5 + [201]
     assert len({r.json()["seat_id"] for r in answers}) == 1
 
@@ -124,8 +115,8 @@ async def test_acquire_and_heartbeat_answer_the_seat_lease_schema(app, client, c
 
     me = await make_principal(app)
     key = await make_license(app, "team", tenant_id=me["tenant_id"])
-    taken = await _take(client, me, key)
-    again = await _take(client, me, key)
+    taken = await take_seat(client, me, key)
+    again = await take_seat(client, me, key)
     clock.advance(0.5)  # a heartbeat instant with microseconds
     beat = await client.put(HEARTBEAT, headers=me["headers"], json={"seat_id": taken.json()["seat_id"]})
     assert [taken.status_code, again.status_code, beat.status_code] == [201, 200, 200]

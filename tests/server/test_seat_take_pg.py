@@ -16,19 +16,14 @@ from sqlalchemy import func, select, text
 
 from server.models import AuditEvent, License, Seat
 from tests.conftest import serving
-from tests.server.principals import make_license, make_principal
+from tests.server.principals import license_with_dead_seats, make_license, make_principal, take_seat
 
-ACQUIRE = "/api/v1/licenses/acquire"
 
 
 def _postgres_only(database_url: str) -> str:
     if not database_url.startswith("postgresql"):
         pytest.skip("the license lock inside the database is PostgreSQL's")
     return database_url.rsplit("/", 1)[-1]
-
-
-async def _take(client, who, key, hardware_id):
-    return await client.post(ACQUIRE, headers=who["headers"], json={"hardware_id": hardware_id, "license_key": key})
 
 
 async def _all_behind_the_lock(client, requests, database: str):
@@ -58,15 +53,10 @@ async def test_acquires_queued_on_the_license_give_exactly_the_limit_and_reclaim
         app, client, clock, settings, database_url):
     database = _postgres_only(database_url)
     seats_total, dead, asking = 4, 2, 10
-    owner = await make_principal(app)
-    key = await make_license(app, "team", tenant_id=owner["tenant_id"], seats=seats_total)
-    users = [await make_principal(app, role="member", tenant_id=owner["tenant_id"], mfa=False)
-             for _ in range(asking)]
-    for i in range(dead):
-        assert (await _take(client, owner, key, f"old-{i}")).status_code == 201
-    clock.advance(settings.seat_ttl_s + 1)
+    owner, key, users = await license_with_dead_seats(app, client, clock, settings, seats=seats_total, dead=dead,
+                                                      asking=asking)
     answers = await _all_behind_the_lock(
-        client, [_take(client, u, key, f"new-{i}") for i, u in enumerate(users)], database)
+        client, [take_seat(client, u, key, f"new-{i}") for i, u in enumerate(users)], database)
     assert sorted(r.status_code for r in answers) == [201] * seats_total + [409] * (asking - seats_total)
     refusals = [r.json() for r in answers if r.status_code == 409]
     assert {(r["seats_total"], r["seats_used"]) for r in refusals} == {(seats_total, seats_total)}
@@ -86,7 +76,7 @@ async def test_acquires_from_one_machine_queued_on_the_license_share_one_seat(ap
     database = _postgres_only(database_url)
     me = await make_principal(app)
     key = await make_license(app, "team", tenant_id=me["tenant_id"], seats=5)
-    answers = await _all_behind_the_lock(client, [_take(client, me, key, "one-machine") for _ in range(6)], database)
+    answers = await _all_behind_the_lock(client, [take_seat(client, me, key, "one-machine") for _ in range(6)], database)
     assert sorted(r.status_code for r in answers) == [200] * 5 + [201]
     assert len({r.json()["seat_id"] for r in answers}) == 1
     async with app.state.runtime.sessionmaker() as db:
@@ -101,7 +91,7 @@ async def test_an_existing_database_gets_the_function_at_start(settings, databas
     async with serving(settings) as (app, client):  # a start on the database made before
         me = await make_principal(app)
         key = await make_license(app, "team", tenant_id=me["tenant_id"])
-        assert (await _take(client, me, key, "hw-1")).status_code == 201
+        assert (await take_seat(client, me, key, "hw-1")).status_code == 201
 
 
 @pytest.mark.parametrize("fraction_us", [0, 250_001])
@@ -109,9 +99,9 @@ async def test_a_reclaim_during_acquire_is_audited_as_the_sweep_audits_it(app, c
     me = await make_principal(app)
     key = await make_license(app, "team", tenant_id=me["tenant_id"], seats=1)
     clock.advance(fraction_us / 1e6)
-    dead = (await _take(client, me, key, "old")).json()["seat_id"]
+    dead = (await take_seat(client, me, key, "old")).json()["seat_id"]
     clock.advance(settings.seat_ttl_s + 1)
-    assert (await _take(client, me, key, "new")).status_code == 201
+    assert (await take_seat(client, me, key, "new")).status_code == 201
     async with app.state.runtime.sessionmaker() as db:
         seat = await db.get(Seat, dead)
         event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "seat.reclaimed"))
