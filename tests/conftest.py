@@ -151,7 +151,10 @@ def free_port() -> int:
 class LiveServer:
     """`coditect-console server` as a real uvicorn process on 127.0.0.1."""
 
-    def __init__(self, database_url: str, data_dir: Path, workers: int = 1, args: tuple[str, ...] = ()) -> None:
+    def __init__(self, database_url: str, data_dir: Path, workers: int = 1, args: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None) -> None:
+        self.database_url, self.data_dir = database_url, data_dir
+        self._env = None if env is None else {**os.environ, **env}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / f"server-{self.port}.log"
@@ -162,7 +165,7 @@ class LiveServer:
 
     def _launch(self, mode: str) -> None:
         self._log_file = open(self.log, mode)
-        self.proc = subprocess.Popen(self._argv, stdout=self._log_file, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self._argv, stdout=self._log_file, stderr=subprocess.STDOUT, env=self._env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -9,13 +9,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import LiveServer
 from tests.workspace.engine import EngineUnavailable, ensure_base_image, machine_lock, start_dockerd, stop_dockerd
 
 HEARTBEAT_S = 2
@@ -53,41 +51,16 @@ def base_image(docker_engine):
         _unavailable(f"no base image: {exc}")
 
 
-class ApiServer:
-    """`coditect-console server` (uvicorn, SQLite) on 127.0.0.1 with seat timing from env."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.database_url = f"sqlite+aiosqlite:///{data_dir / 'api.db'}"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self._log = open(data_dir / "server.log", "wb")
-        env = dict(os.environ, CODITECT_SEAT_HEARTBEAT_INTERVAL_S=str(HEARTBEAT_S), CODITECT_SEAT_TTL_S=str(SEAT_TTL_S),
-                   CODITECT_ACCESS_TOKEN_TTL_S=str(ACCESS_TOKEN_TTL_S))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "console.cli", "server", "--port", str(self.port), "--database-url", self.database_url,
-             "--data-dir", str(data_dir)], stdout=self._log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError((data_dir / "server.log").read_text())
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self._log.close()
+def start_api_server(data_dir: Path) -> LiveServer:
+    """`coditect-console server` (uvicorn, SQLite) on 127.0.0.1 with the short seat timing above."""
+    return LiveServer(f"sqlite+aiosqlite:///{data_dir / 'api.db'}", data_dir, env={
+        "CODITECT_SEAT_HEARTBEAT_INTERVAL_S": str(HEARTBEAT_S), "CODITECT_SEAT_TTL_S": str(SEAT_TTL_S),
+        "CODITECT_ACCESS_TOKEN_TTL_S": str(ACCESS_TOKEN_TTL_S)})
 
 
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory):
-    server = ApiServer(tmp_path_factory.mktemp("api"))
+    server = start_api_server(tmp_path_factory.mktemp("api"))
     yield server
     server.stop()
 
